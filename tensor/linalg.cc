@@ -1,0 +1,90 @@
+// mm, matmul and dot over the GEMM kernel.
+#include "tensor/functions.h"
+#include "tensor/ops/kernels.h"
+
+namespace concord {
+namespace {
+
+void CheckMatmulDTypes(std::string_view op, const Tensor& a, const Tensor& b) {
+  TENSOR_CHECK(a.dtype() == b.dtype(), op, ": expected both operands to have the same dtype, but got ",
+               DTypeName(a.dtype()), " and ", DTypeName(b.dtype()));
+  TENSOR_CHECK(a.dtype() != kBool, op, ": not implemented for bool tensors");
+}
+
+void CheckMm(const Tensor& a, const Tensor& b) {
+  TENSOR_CHECK(a.dim() == 2 && b.dim() == 2, "mm: expected 2-D tensors, got shapes ",
+               ShapeToString(a.shape()), " and ", ShapeToString(b.shape()));
+  TENSOR_CHECK(a.shape()[1] == b.shape()[0], "mm: cannot multiply ", ShapeToString(a.shape()), " by ",
+               ShapeToString(b.shape()));
+  CheckMatmulDTypes("mm", a, b);
+}
+
+}  // namespace
+
+Tensor mm(const Tensor& a, const Tensor& b) {
+  CheckMm(a, b);
+  Tensor out = empty({a.shape()[0], b.shape()[1]}, TensorOptions(a.dtype()).device(a.device()));
+  ops::Gemm(out, a, b);
+  return out;
+}
+
+Tensor& mm(const Tensor& a, const Tensor& b, Tensor& out) {
+  CheckMm(a, b);
+  Shape shape{a.shape()[0], b.shape()[1]};
+  TENSOR_CHECK(out.defined() && out.shape() == shape && out.dtype() == a.dtype() && out.is_contiguous(),
+               "mm: out= must be a contiguous ", DTypeName(a.dtype()), " tensor of shape ", ShapeToString(shape),
+               ", got ", out.defined() ? StrCat(DTypeName(out.dtype()), " ", ShapeToString(out.shape()),
+                                                      out.is_contiguous() ? "" : " (non-contiguous)")
+                                       : "an undefined tensor");
+  ops::Gemm(out, a, b);
+  return out;
+}
+
+Tensor dot(const Tensor& a, const Tensor& b) {
+  TENSOR_CHECK(a.dim() == 1 && b.dim() == 1, "dot: expected 1-D tensors, got shapes ", ShapeToString(a.shape()),
+               " and ", ShapeToString(b.shape()));
+  TENSOR_CHECK(a.numel() == b.numel(), "dot: inconsistent tensor size, expected tensor ",
+               ShapeToString(a.shape()), " and src ", ShapeToString(b.shape()), " to have the same number of elements");
+  CheckMatmulDTypes("dot", a, b);
+  return mm(a.unsqueeze(0), b.unsqueeze(1)).view({});
+}
+
+Tensor matmul(const Tensor& a, const Tensor& b) {
+  TENSOR_CHECK(a.dim() >= 1 && b.dim() >= 1, "matmul: both arguments need at least 1 dimension, got shapes ",
+               ShapeToString(a.shape()), " and ", ShapeToString(b.shape()));
+  const int64_t da = a.dim(), db = b.dim();
+  auto mismatch = [&] {
+    return StrCat("matmul: cannot multiply ", ShapeToString(a.shape()), " by ", ShapeToString(b.shape()));
+  };
+  if (da == 1 && db == 1) return dot(a, b);
+  if (da <= 2 && db <= 2) {
+    TENSOR_CHECK(a.shape().back() == b.shape()[0], mismatch());
+    Tensor r = mm(da == 1 ? a.unsqueeze(0) : a, db == 1 ? b.unsqueeze(1) : b);
+    if (da == 1) r = r.squeeze(0);
+    if (db == 1) r = r.squeeze(-1);
+    return r;
+  }
+  TENSOR_CHECK(da <= 3 && db <= 3, "matmul: batched products support up to 3-D operands, got shapes ",
+               ShapeToString(a.shape()), " and ", ShapeToString(b.shape()));
+  CheckMatmulDTypes("matmul", a, b);
+  // Lift both to 3-D [batch, rows, cols]; a batch of 1 broadcasts.
+  Tensor a3 = da == 3 ? a : (da == 2 ? a.unsqueeze(0) : a.unsqueeze(0).unsqueeze(0));
+  Tensor b3 = db == 3 ? b : (db == 2 ? b.unsqueeze(0) : b.unsqueeze(1).unsqueeze(0));
+  TENSOR_CHECK(a3.shape()[2] == b3.shape()[1], mismatch());
+  const int64_t ba = a3.shape()[0], bb = b3.shape()[0];
+  TENSOR_CHECK(ba == bb || ba == 1 || bb == 1, mismatch(), " (batch sizes ", ba, " and ", bb, " differ)");
+  const int64_t batch = std::max(ba, bb);
+  Tensor out = empty({batch, a3.shape()[1], b3.shape()[2]}, TensorOptions(a.dtype()).device(a.device()));
+  for (int64_t i = 0; i < batch; ++i) {
+    ops::Gemm(out.select(0, i), a3.select(0, ba == 1 ? 0 : i), b3.select(0, bb == 1 ? 0 : i));
+  }
+  if (da == 1) return out.squeeze(1);
+  if (db == 1) return out.squeeze(2);
+  return out;
+}
+
+Tensor Tensor::mm(const Tensor& o) const { return concord::mm(*this, o); }
+Tensor Tensor::matmul(const Tensor& o) const { return concord::matmul(*this, o); }
+Tensor Tensor::dot(const Tensor& o) const { return concord::dot(*this, o); }
+
+}  // namespace concord

@@ -1,0 +1,66 @@
+// GEMM: OpenBLAS for float32/float64, reading transposed views in place.
+#include <cblas.h>
+
+#include "tensor/ops/kernels.h"
+
+namespace concord::ops {
+namespace {
+
+// How BLAS should read a 2-D operand without copying it: row-major as is, or transposed.
+struct BlasView {
+  bool ok = false;
+  CBLAS_TRANSPOSE trans = CblasNoTrans;
+  int64_t ld = 0;
+};
+
+BlasView AsBlas(const Tensor& t) {
+  const int64_t rows = t.shape()[0], cols = t.shape()[1];
+  const int64_t s0 = t.strides()[0], s1 = t.strides()[1];
+  if ((s1 == 1 || cols == 1) && s0 >= std::max<int64_t>(cols, 1)) return {true, CblasNoTrans, s0};
+  if ((s0 == 1 || rows == 1) && s1 >= std::max<int64_t>(rows, 1)) return {true, CblasTrans, s1};
+  return {};
+}
+
+template <typename T>
+void NaiveGemm(const Tensor& out, const Tensor& a, const Tensor& b, bool accumulate) {
+  const int64_t n = a.shape()[0], k = a.shape()[1], m = b.shape()[1];
+  const T* pa = a.data<T>();
+  const T* pb = b.data<T>();
+  T* po = out.data<T>();
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t j = 0; j < m; ++j) {
+      T acc = accumulate ? po[i * m + j] : T(0);
+      for (int64_t p = 0; p < k; ++p) acc += pa[i * a.strides()[0] + p * a.strides()[1]] * pb[p * b.strides()[0] + j * b.strides()[1]];
+      po[i * m + j] = acc;
+    }
+  }
+}
+
+}  // namespace
+
+void Gemm(const Tensor& out, const Tensor& a, const Tensor& b, bool accumulate) {
+  const int64_t n = a.shape()[0], k = a.shape()[1], m = b.shape()[1];
+  if (n == 0 || m == 0) return;
+  if (k == 0) {
+    if (!accumulate) Fill(out, 0);
+    return;
+  }
+  if (a.dtype() == kInt64) return NaiveGemm<int64_t>(out, a, b, accumulate);
+  BlasView va = AsBlas(a);
+  BlasView vb = AsBlas(b);
+  // Operands that are neither row- nor column-major (e.g. stepped slices) are copied once.
+  Tensor ca = va.ok ? a : a.contiguous();
+  Tensor cb = vb.ok ? b : b.contiguous();
+  if (!va.ok) va = AsBlas(ca);
+  if (!vb.ok) vb = AsBlas(cb);
+  const double beta = accumulate ? 1.0 : 0.0;
+  if (a.dtype() == kFloat32) {
+    cblas_sgemm(CblasRowMajor, va.trans, vb.trans, n, m, k, 1.0f, ca.data<float>(), va.ld, cb.data<float>(),
+                vb.ld, static_cast<float>(beta), out.data<float>(), m);
+  } else {
+    cblas_dgemm(CblasRowMajor, va.trans, vb.trans, n, m, k, 1.0, ca.data<double>(), va.ld, cb.data<double>(),
+                vb.ld, beta, out.data<double>(), m);
+  }
+}
+
+}  // namespace concord::ops

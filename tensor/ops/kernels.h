@@ -1,0 +1,46 @@
+// File: tensor/ops/kernels.h
+//
+// CPU kernels. Each writes into an output tensor the caller has allocated with the right
+// shape and dtype; inputs already have the output's shape (broadcast by expand, stride 0),
+// and, unless a kernel says otherwise, the compute dtype. Argument checking and dtype
+// promotion happen one layer up (tensor/elementwise.cc and friends); kernels only compute.
+#ifndef CONCORD_TENSOR_OPS_KERNELS_H_
+#define CONCORD_TENSOR_OPS_KERNELS_H_
+
+#include <cstdint>
+
+#include "tensor/tensor.h"
+
+namespace concord::ops {
+
+// dst[i] = convert(src[i]); any dtypes.
+void CopyCast(const Tensor& dst, const Tensor& src);
+// dst[i] = value (converted to dst's dtype).
+void Fill(const Tensor& dst, Scalar value);
+
+enum class BinaryOp { kAdd, kSub, kMul, kDiv, kPow, kMax, kMin, kEq, kNe, kLt, kLe, kGt, kGe };
+// out = a (op) b; a and b share a dtype; out has it too, or bool for comparisons. For kAdd and
+// kSub, b is scaled by alpha first (a + alpha * b).
+void Binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, Scalar alpha = 1);
+// out = a (op) s, a scalar converted to a's dtype.
+void BinaryScalar(BinaryOp op, const Tensor& out, const Tensor& a, Scalar s);
+
+enum class UnaryOp { kNeg, kExp, kLog, kSqrt, kAbs };
+void Unary(UnaryOp op, const Tensor& out, const Tensor& a);
+// out = min(max(a, lo), hi); either bound may be absent.
+void Clamp(const Tensor& out, const Tensor& a, std::optional<Scalar> lo, std::optional<Scalar> hi);
+// out = mask ? a : b (mask bool; a, b, out one dtype).
+void Where(const Tensor& out, const Tensor& mask, const Tensor& a, const Tensor& b);
+
+enum class ReduceOp { kSum, kMax, kMin, kArgMax, kArgMin };
+// Reduces the last dim of `in` ([..., n], any strides) into out ([...], contiguous).
+// kSum accumulates in double (float32) or the dtype itself; kArg* write int64 indices.
+void ReduceLastDim(ReduceOp op, const Tensor& out, const Tensor& in);
+
+// out[n, m] = a[n, k] @ b[k, m] (+ out if accumulate). a and b may be transposed views
+// (either stride 1); out must be contiguous. float32/float64 go to OpenBLAS, int64 to a loop.
+void Gemm(const Tensor& out, const Tensor& a, const Tensor& b, bool accumulate = false);
+
+}  // namespace concord::ops
+
+#endif  // CONCORD_TENSOR_OPS_KERNELS_H_

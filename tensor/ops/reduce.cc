@@ -1,0 +1,69 @@
+// Reduction kernels: one output element per row of the input's last dim.
+#include <cmath>
+#include <limits>
+#include <type_traits>
+
+#include "tensor/ops/kernels.h"
+#include "tensor/ops/strided_loop.h"
+
+namespace concord::ops {
+namespace {
+
+// Sums in double for float32 (so a 60,000-element sum keeps float precision), else in T.
+template <typename T>
+using SumAcc = std::conditional_t<std::is_same_v<T, float>, double,
+                                  std::conditional_t<std::is_same_v<T, bool>, int64_t, T>>;
+
+template <typename T>
+bool IsNan(T x) {
+  if constexpr (std::is_floating_point_v<T>) return std::isnan(x);
+  return false;
+}
+
+template <typename T, typename O>
+void ReduceRows(ReduceOp op, const Tensor& out, const Tensor& in) {
+  const int64_t n = in.shape().back();
+  const int64_t stride = in.strides().back();
+  Shape outer_shape(in.shape().begin(), in.shape().end() - 1);
+  Tensor rows = in.select(-1, 0);  // the first element of each row
+  StridedLoop<2>(outer_shape, MakeOperands<2>({&out, &rows}),
+                 [&](std::array<char*, 2> p, std::array<int64_t, 2> s, int64_t count) {
+                   for (int64_t r = 0; r < count; ++r) {
+                     const T* x = reinterpret_cast<const T*>(p[1] + r * s[1]);
+                     O* o = reinterpret_cast<O*>(p[0] + r * s[0]);
+                     if (op == ReduceOp::kSum) {
+                       SumAcc<T> acc = 0;
+                       if (stride == 1) {
+                         for (int64_t i = 0; i < n; ++i) acc += x[i];
+                       } else {
+                         for (int64_t i = 0; i < n; ++i) acc += x[i * stride];
+                       }
+                       *o = static_cast<O>(acc);
+                       continue;
+                     }
+                     // max/min/argmax/argmin: the first extreme wins; a NaN wins over all.
+                     const bool want_max = op == ReduceOp::kMax || op == ReduceOp::kArgMax;
+                     int64_t best = 0;
+                     for (int64_t i = 1; i < n && !IsNan(x[best * stride]); ++i) {
+                       T v = x[i * stride];
+                       T b = x[best * stride];
+                       if (IsNan(v) || (want_max ? v > b : v < b)) best = i;
+                     }
+                     if (op == ReduceOp::kArgMax || op == ReduceOp::kArgMin) {
+                       *o = static_cast<O>(best);
+                     } else {
+                       *o = static_cast<O>(x[best * stride]);
+                     }
+                   }
+                 });
+}
+
+}  // namespace
+
+void ReduceLastDim(ReduceOp op, const Tensor& out, const Tensor& in) {
+  DispatchDType(in.dtype(), [&]<typename T>() {
+    DispatchDType(out.dtype(), [&]<typename O>() { ReduceRows<T, O>(op, out, in); });
+  });
+}
+
+}  // namespace concord::ops
