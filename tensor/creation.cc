@@ -1,6 +1,7 @@
 // Creation functions and the copy/convert methods of Tensor.
 #include <cmath>
 
+#include "tensor/backward_util.h"
 #include "tensor/functions.h"
 #include "tensor/ops/kernels.h"
 
@@ -141,12 +142,20 @@ Tensor Tensor::to(DType d) const {
   if (d == dtype()) return *this;
   Tensor out = empty(shape(), TensorOptions(d).device(device()));
   ops::CopyCast(out, *this);
+  if (autograd::NeedsGrad({this}) && IsFloating(d)) {
+    autograd::Record(out, "ToCopyBackward", {*this}, [info = internal::Info(*this)](const Tensor& g) {
+      return std::vector<Tensor>{internal::GradFor(g, info)};
+    });
+  }
   return out;
 }
 
 Tensor Tensor::clone() const {
   Tensor out = empty(shape(), TensorOptions(dtype()).device(device()));
   ops::CopyCast(out, *this);
+  if (autograd::NeedsGrad({this})) {
+    autograd::Record(out, "CloneBackward", {*this}, [](const Tensor& g) { return std::vector<Tensor>{g}; });
+  }
   return out;
 }
 
@@ -154,10 +163,12 @@ Tensor Tensor::contiguous() const { return is_contiguous() ? *this : clone(); }
 
 bool Tensor::equal(const Tensor& other) const {
   if (shape() != other.shape()) return false;
+  autograd::NoGradGuard no_grad;
   return eq(*this, other).to(kInt64).sum().item<int64_t>() == numel();
 }
 
 bool Tensor::allclose(const Tensor& other, double rtol, double atol) const {
+  autograd::NoGradGuard no_grad;
   Tensor a = to(kFloat64);
   Tensor b = other.to(kFloat64);
   // |a - b| <= atol + rtol * |b|; NaN compares false, so NaNs are never close.

@@ -1,12 +1,18 @@
 // Elementwise ops: argument checks, dtype promotion and broadcasting, then the CPU kernels.
 #include "absl/strings/str_cat.h"
+#include "tensor/backward_util.h"
 #include "tensor/functions.h"
 #include "tensor/ops/kernels.h"
 
 namespace concord {
 namespace {
 
+using autograd::NeedsGrad;
+using autograd::Record;
+using internal::GradFor;
+using internal::Info;
 using ops::BinaryOp;
+using Grads = std::vector<Tensor>;
 
 constexpr std::string_view OpName(BinaryOp op) {
   switch (op) {
@@ -60,12 +66,20 @@ bool CanCast(DType from, DType to) {
   return true;
 }
 
+// t in dtype, broadcast to shape, without recording anything (kernel operands only).
+Tensor Operand(const Tensor& t, DType dtype, const Shape& shape) {
+  Tensor c = t;
+  if (t.dtype() != dtype) {
+    c = ops::NewTensor(t.shape(), dtype, t.device());
+    ops::CopyCast(c, t);
+  }
+  return c.shape() == shape ? c : ops::BroadcastView(c, shape);
+}
+
 // out = a (op) b into an existing `out` of the broadcast shape.
 void RunBinary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out, Scalar alpha = 1) {
   DType compute = ComputeType(op, a.dtype(), b.dtype());
-  Tensor ca = a.to(compute).expand(out.shape());
-  Tensor cb = b.to(compute).expand(out.shape());
-  ops::Binary(op, out, ca, cb, alpha);
+  ops::Binary(op, out, Operand(a, compute, out.shape()), Operand(b, compute, out.shape()), alpha);
 }
 
 Tensor Binary(BinaryOp op, const Tensor& a, const Tensor& b, Scalar alpha = 1) {
@@ -80,6 +94,8 @@ Tensor& BinaryOut(BinaryOp op, const Tensor& a, const Tensor& b, Tensor& out) {
   Shape shape = BroadcastShapes(a.shape(), b.shape(), name);
   DType dtype = ResultType(op, a.dtype(), b.dtype());
   TENSOR_CHECK(out.defined(), name, ": the out= tensor is undefined");
+  TENSOR_CHECK(!NeedsGrad({&a, &b, &out}), name, ": out= forms don't support automatic differentiation, "
+               "but one of the arguments requires grad");
   TENSOR_CHECK(out.shape() == shape, name, ": out= has shape ", ShapeToString(out.shape()),
                " but the result has shape ", ShapeToString(shape));
   TENSOR_CHECK(out.dtype() == dtype, name, ": out= has dtype ", DTypeName(out.dtype()),
@@ -91,6 +107,7 @@ Tensor& BinaryOut(BinaryOp op, const Tensor& a, const Tensor& b, Tensor& out) {
 // self = self (op) other, in self's dtype and shape.
 Tensor& BinaryInPlace(BinaryOp op, Tensor& self, const Tensor& other, Scalar alpha = 1) {
   std::string_view name = OpName(op);
+  autograd::CheckInPlace(self, name);
   Shape shape = BroadcastShapes(self.shape(), other.shape(), name);
   TENSOR_CHECK(shape == self.shape(), name, "_: output with shape ", ShapeToString(self.shape()),
                " doesn't match the broadcast shape ", ShapeToString(shape));
@@ -98,7 +115,7 @@ Tensor& BinaryInPlace(BinaryOp op, Tensor& self, const Tensor& other, Scalar alp
   TENSOR_CHECK(CanCast(result, self.dtype()), name, "_: result type ", DTypeName(result),
                " can't be cast to the desired output type ", DTypeName(self.dtype()));
   if (ComputeType(op, self.dtype(), other.dtype()) == self.dtype()) {
-    ops::Binary(op, self, self, other.to(self.dtype()).expand(shape), alpha);
+    ops::Binary(op, self, self, Operand(other, self.dtype(), shape), alpha);
   } else {
     self.copy_(Binary(op, self, other, alpha));
   }
@@ -112,22 +129,104 @@ Tensor ScalarFor(const Tensor& t, const Scalar& s) {
 Tensor Unary(ops::UnaryOp op, std::string_view name, const Tensor& a, bool to_floating) {
   TENSOR_CHECK(a.dtype() != kBool, name, ": not implemented for bool tensors");
   DType dtype = to_floating && !IsFloating(a.dtype()) ? kFloat32 : a.dtype();
-  Tensor in = a.to(dtype);
   Tensor out = empty(a.shape(), TensorOptions(dtype).device(a.device()));
-  ops::Unary(op, out, in);
+  ops::Unary(op, out, Operand(a, dtype, a.shape()));
+  return out;
+}
+
+// Records out = f(a) with d out / d a given by derivative(a, out) (detached).
+template <typename Derivative>
+Tensor RecordUnary(Tensor out, std::string_view name, const Tensor& a, Derivative derivative) {
+  if (NeedsGrad({&a})) {
+    Record(out, name, {a}, [x = a.detach(), y = out.detach(), derivative, info = Info(a)](const Tensor& g) {
+      return Grads{GradFor(g * derivative(x, y), info)};
+    });
+  }
   return out;
 }
 
 }  // namespace
 
-Tensor add(const Tensor& a, const Tensor& b, Scalar alpha) { return Binary(BinaryOp::kAdd, a, b, alpha); }
-Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) { return Binary(BinaryOp::kSub, a, b, alpha); }
-Tensor mul(const Tensor& a, const Tensor& b) { return Binary(BinaryOp::kMul, a, b); }
-Tensor div(const Tensor& a, const Tensor& b) { return Binary(BinaryOp::kDiv, a, b); }
-Tensor pow(const Tensor& a, const Tensor& b) { return Binary(BinaryOp::kPow, a, b); }
-Tensor pow(const Tensor& a, Scalar e) { return Binary(BinaryOp::kPow, a, ScalarFor(a, e)); }
-Tensor maximum(const Tensor& a, const Tensor& b) { return Binary(BinaryOp::kMax, a, b); }
-Tensor minimum(const Tensor& a, const Tensor& b) { return Binary(BinaryOp::kMin, a, b); }
+Tensor add(const Tensor& a, const Tensor& b, Scalar alpha) {
+  Tensor out = Binary(BinaryOp::kAdd, a, b, alpha);
+  if (NeedsGrad({&a, &b})) {
+    Record(out, "AddBackward", {a, b}, [ia = Info(a), ib = Info(b), alpha](const Tensor& g) {
+      return Grads{GradFor(g, ia), GradFor(alpha.to_double() == 1 ? g : g * alpha, ib)};
+    });
+  }
+  return out;
+}
+
+Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
+  Tensor out = Binary(BinaryOp::kSub, a, b, alpha);
+  if (NeedsGrad({&a, &b})) {
+    Record(out, "SubBackward", {a, b}, [ia = Info(a), ib = Info(b), alpha](const Tensor& g) {
+      return Grads{GradFor(g, ia), GradFor(g * -alpha.to_double(), ib)};
+    });
+  }
+  return out;
+}
+
+Tensor mul(const Tensor& a, const Tensor& b) {
+  Tensor out = Binary(BinaryOp::kMul, a, b);
+  if (NeedsGrad({&a, &b})) {
+    Record(out, "MulBackward", {a, b}, [x = a.detach(), y = b.detach(), ia = Info(a), ib = Info(b)](const Tensor& g) {
+      return Grads{ia.needs_grad ? GradFor(g * y, ia) : Tensor(), ib.needs_grad ? GradFor(g * x, ib) : Tensor()};
+    });
+  }
+  return out;
+}
+
+Tensor div(const Tensor& a, const Tensor& b) {
+  Tensor out = Binary(BinaryOp::kDiv, a, b);
+  if (NeedsGrad({&a, &b})) {
+    Record(out, "DivBackward", {a, b}, [x = a.detach(), y = b.detach(), ia = Info(a), ib = Info(b)](const Tensor& g) {
+      return Grads{ia.needs_grad ? GradFor(g / y, ia) : Tensor(),
+                   ib.needs_grad ? GradFor(-g * x / (y * y), ib) : Tensor()};
+    });
+  }
+  return out;
+}
+
+Tensor pow(const Tensor& a, const Tensor& b) {
+  Tensor out = Binary(BinaryOp::kPow, a, b);
+  if (NeedsGrad({&a, &b})) {
+    Record(out, "PowBackward", {a, b},
+           [x = a.detach(), y = b.detach(), z = out.detach(), ia = Info(a), ib = Info(b)](const Tensor& g) {
+             // d/dx x^y = y x^(y-1);  d/dy x^y = x^y log x (0 where x = 0, as PyTorch).
+             Tensor gb;
+             if (ib.needs_grad) gb = GradFor(g * where(eq(x, 0), zeros_like(z), z * log(x)), ib);
+             return Grads{ia.needs_grad ? GradFor(g * y * pow(x, y - 1), ia) : Tensor(), gb};
+           });
+  }
+  return out;
+}
+
+Tensor pow(const Tensor& a, Scalar e) {
+  Tensor out = Binary(BinaryOp::kPow, a, ScalarFor(a, e));
+  return RecordUnary(out, "PowBackward", a, [e](const Tensor& x, const Tensor&) {
+    return e.to_double() == 0 ? zeros_like(x) : pow(x, e.to_double() - 1) * e.to_double();
+  });
+}
+
+namespace {
+// maximum/minimum: the gradient goes to the chosen input, split evenly on ties (PyTorch).
+Tensor Extremum(BinaryOp op, std::string_view name, const Tensor& a, const Tensor& b) {
+  Tensor out = Binary(op, a, b);
+  if (NeedsGrad({&a, &b})) {
+    Record(out, name, {a, b}, [op, x = a.detach(), y = b.detach(), ia = Info(a), ib = Info(b)](const Tensor& g) {
+      Tensor a_wins = (op == BinaryOp::kMax ? gt(x, y) : lt(x, y)).to(g.dtype());
+      Tensor tie = eq(x, y).to(g.dtype()) * 0.5;
+      Tensor share = a_wins + tie;
+      return Grads{GradFor(g * share, ia), GradFor(g * (1.0 - share), ib)};
+    });
+  }
+  return out;
+}
+}  // namespace
+
+Tensor maximum(const Tensor& a, const Tensor& b) { return Extremum(BinaryOp::kMax, "MaximumBackward", a, b); }
+Tensor minimum(const Tensor& a, const Tensor& b) { return Extremum(BinaryOp::kMin, "MinimumBackward", a, b); }
 Tensor& add(const Tensor& a, const Tensor& b, Tensor& out) { return BinaryOut(BinaryOp::kAdd, a, b, out); }
 Tensor& sub(const Tensor& a, const Tensor& b, Tensor& out) { return BinaryOut(BinaryOp::kSub, a, b, out); }
 Tensor& mul(const Tensor& a, const Tensor& b, Tensor& out) { return BinaryOut(BinaryOp::kMul, a, b, out); }
@@ -154,15 +253,39 @@ Tensor where(const Tensor& mask, const Tensor& a, const Tensor& b) {
   Shape shape = BroadcastShapes(BroadcastShapes(mask.shape(), a.shape(), "where"), b.shape(), "where");
   DType dtype = PromoteTypes(a.dtype(), b.dtype());
   Tensor out = empty(shape, TensorOptions(dtype).device(a.device()));
-  ops::Where(out, mask.expand(shape), a.to(dtype).expand(shape), b.to(dtype).expand(shape));
+  ops::Where(out, Operand(mask, kBool, shape), Operand(a, dtype, shape), Operand(b, dtype, shape));
+  if (NeedsGrad({&a, &b})) {
+    Record(out, "WhereBackward", {a, b}, [m = mask.detach(), ia = Info(a), ib = Info(b)](const Tensor& g) {
+      Tensor zero = zeros({}, g.dtype());
+      return Grads{ia.needs_grad ? GradFor(where(m, g, zero), ia) : Tensor(),
+                   ib.needs_grad ? GradFor(where(m, zero, g), ib) : Tensor()};
+    });
+  }
   return out;
 }
 
-Tensor neg(const Tensor& a) { return Unary(ops::UnaryOp::kNeg, "neg", a, false); }
-Tensor abs(const Tensor& a) { return Unary(ops::UnaryOp::kAbs, "abs", a, false); }
-Tensor exp(const Tensor& a) { return Unary(ops::UnaryOp::kExp, "exp", a, true); }
-Tensor log(const Tensor& a) { return Unary(ops::UnaryOp::kLog, "log", a, true); }
-Tensor sqrt(const Tensor& a) { return Unary(ops::UnaryOp::kSqrt, "sqrt", a, true); }
+Tensor neg(const Tensor& a) {
+  return RecordUnary(Unary(ops::UnaryOp::kNeg, "neg", a, false), "NegBackward", a,
+                     [](const Tensor& x, const Tensor&) { return full_like(x, -1); });
+}
+Tensor abs(const Tensor& a) {
+  // sign(x), with 0 at 0 as PyTorch.
+  return RecordUnary(Unary(ops::UnaryOp::kAbs, "abs", a, false), "AbsBackward", a, [](const Tensor& x, const Tensor&) {
+    return gt(x, 0).to(x.dtype()) - lt(x, 0).to(x.dtype());
+  });
+}
+Tensor exp(const Tensor& a) {
+  return RecordUnary(Unary(ops::UnaryOp::kExp, "exp", a, true), "ExpBackward", a,
+                     [](const Tensor&, const Tensor& y) { return y; });
+}
+Tensor log(const Tensor& a) {
+  return RecordUnary(Unary(ops::UnaryOp::kLog, "log", a, true), "LogBackward", a,
+                     [](const Tensor& x, const Tensor&) { return 1.0 / x; });
+}
+Tensor sqrt(const Tensor& a) {
+  return RecordUnary(Unary(ops::UnaryOp::kSqrt, "sqrt", a, true), "SqrtBackward", a,
+                     [](const Tensor&, const Tensor& y) { return 0.5 / y; });
+}
 
 Tensor clamp(const Tensor& a, std::optional<Scalar> min, std::optional<Scalar> max) {
   TENSOR_CHECK(min.has_value() || max.has_value(), "clamp: at least one of min or max must be given");
@@ -170,8 +293,14 @@ Tensor clamp(const Tensor& a, std::optional<Scalar> min, std::optional<Scalar> m
   bool float_bound = (min && !min->is_integral()) || (max && !max->is_integral());
   DType dtype = float_bound && !IsFloating(a.dtype()) ? kFloat32 : a.dtype();
   Tensor out = empty(a.shape(), TensorOptions(dtype).device(a.device()));
-  ops::Clamp(out, a.to(dtype), min, max);
-  return out;
+  ops::Clamp(out, Operand(a, dtype, a.shape()), min, max);
+  // The gradient passes where min <= x <= max.
+  return RecordUnary(out, "ClampBackward", a, [min, max](const Tensor& x, const Tensor&) {
+    Tensor pass = ones_like(x, kBool);
+    if (min) pass = mul(pass, ge(x, *min));
+    if (max) pass = mul(pass, le(x, *max));
+    return pass.to(x.dtype());
+  });
 }
 
 // ---- Tensor methods -----------------------------------------------------------------------
@@ -200,14 +329,16 @@ Tensor& Tensor::div_(const Tensor& o) { return BinaryInPlace(BinaryOp::kDiv, *th
 Tensor& Tensor::div_(Scalar o) { return BinaryInPlace(BinaryOp::kDiv, *this, ScalarFor(*this, o)); }
 
 Tensor& Tensor::copy_(const Tensor& src) {
+  autograd::CheckInPlace(*this, "copy_");
   Shape shape = BroadcastShapes(this->shape(), src.shape(), "copy_");
   TENSOR_CHECK(shape == this->shape(), "copy_: source of shape ", ShapeToString(src.shape()),
                " cannot be broadcast to the destination's shape ", ShapeToString(this->shape()));
-  ops::CopyCast(*this, src.expand(this->shape()));
+  ops::CopyCast(*this, ops::BroadcastView(src, this->shape()));
   return *this;
 }
 
 Tensor& Tensor::fill_(Scalar value) {
+  autograd::CheckInPlace(*this, "fill_");
   ops::Fill(*this, value);
   return *this;
 }

@@ -1,6 +1,7 @@
 // cat, stack and index_select.
 #include <cstring>
 
+#include "tensor/autograd/graph.h"
 #include "tensor/functions.h"
 
 namespace concord {
@@ -34,10 +35,30 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
     shape[dim] += t.shape()[dim];
   }
   Tensor out = empty(shape, TensorOptions(dtype).device(first.device()));
+  std::vector<Tensor> inputs;
+  std::vector<int64_t> offsets;
   int64_t offset = 0;
-  for (const Tensor* t : parts) {
-    out.narrow(dim, offset, t->shape()[dim]).copy_(*t);
-    offset += t->shape()[dim];
+  {
+    autograd::NoGradGuard internal;
+    for (const Tensor* t : parts) {
+      out.narrow(dim, offset, t->shape()[dim]).copy_(*t);
+      inputs.push_back(*t);
+      offsets.push_back(offset);
+      offset += t->shape()[dim];
+    }
+  }
+  if (autograd::NeedsGrad(inputs)) {
+    std::vector<int64_t> sizes;
+    std::vector<DType> dtypes;
+    for (const Tensor& t : inputs) {
+      sizes.push_back(t.shape()[dim]);
+      dtypes.push_back(t.dtype());
+    }
+    autograd::Record(out, "CatBackward", inputs, [dim, offsets, sizes, dtypes](const Tensor& g) {
+      std::vector<Tensor> grads;
+      for (size_t i = 0; i < sizes.size(); ++i) grads.push_back(g.narrow(dim, offsets[i], sizes[i]).to(dtypes[i]));
+      return grads;
+    });
   }
   return out;
 }
@@ -55,33 +76,69 @@ Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
   return cat(lifted, dim);
 }
 
-Tensor index_select(const Tensor& a, int64_t dim, const Tensor& index) {
+namespace {
+
+// The validated index as a contiguous 1-D int64 tensor.
+Tensor CheckedIndex(const Tensor& index, int64_t n, int64_t dim, const Shape& shape) {
   TENSOR_CHECK(index.dtype() == kInt64, "index_select: expected an int64 index tensor, got ",
                DTypeName(index.dtype()));
   TENSOR_CHECK(index.dim() <= 1, "index_select: the index must be 0-D or 1-D, got shape ",
                ShapeToString(index.shape()));
-  Tensor src = a.dim() == 0 ? a.unsqueeze(0) : a;
-  dim = WrapDim(dim, src.dim(), "index_select");
-  const int64_t n = src.shape()[dim];
   Tensor idx = index.reshape({index.numel()}).contiguous();
   const int64_t* ids = idx.data<int64_t>();
   for (int64_t i = 0; i < idx.numel(); ++i) {
     TENSOR_CHECK(ids[i] >= 0 && ids[i] < n, "index_select: index ", ids[i], " is out of range for dimension ",
-                 dim, " of size ", n, " (shape ", ShapeToString(a.shape()), ")");
+                 dim, " of size ", n, " (shape ", ShapeToString(shape), ")");
   }
-  Shape shape = src.shape();
-  shape[dim] = idx.numel();
-  Tensor out = empty(shape, TensorOptions(a.dtype()).device(a.device()));
-  if (dim == 0 && src.is_contiguous()) {
+  return idx;
+}
+
+// out[..., i, ...] = src[..., ids[i], ...] along dim (accumulate: out[ids[i]] += src[i]).
+void Gather(const Tensor& out, const Tensor& src, int64_t dim, const Tensor& idx, bool scatter_add) {
+  const int64_t* ids = idx.data<int64_t>();
+  if (!scatter_add && dim == 0 && src.is_contiguous()) {
     // Row gather (the batch path): one memcpy per row.
-    const size_t row = static_cast<size_t>(src.numel() / std::max<int64_t>(n, 1)) * ElementSize(a.dtype());
+    const size_t row = static_cast<size_t>(src.numel() / std::max<int64_t>(src.shape()[0], 1)) *
+                       ElementSize(src.dtype());
     const char* base = static_cast<const char*>(src.raw_data());
     char* dst = static_cast<char*>(out.raw_data());
     for (int64_t i = 0; i < idx.numel(); ++i) std::memcpy(dst + i * row, base + ids[i] * row, row);
-  } else {
-    for (int64_t i = 0; i < idx.numel(); ++i) out.select(dim, i).copy_(src.select(dim, ids[i]));
+    return;
   }
-  return a.dim() == 0 ? out.squeeze(0) : out;
+  for (int64_t i = 0; i < idx.numel(); ++i) {
+    if (scatter_add) {
+      Tensor dst = out.select(dim, ids[i]);
+      dst.add_(src.select(dim, i));
+    } else {
+      out.select(dim, i).copy_(src.select(dim, ids[i]));
+    }
+  }
+}
+
+}  // namespace
+
+Tensor index_select(const Tensor& a, int64_t dim, const Tensor& index) {
+  Tensor out;
+  Tensor idx;
+  {
+    autograd::NoGradGuard internal;
+    Tensor src = a.dim() == 0 ? a.unsqueeze(0) : a;
+    dim = WrapDim(dim, src.dim(), "index_select");
+    idx = CheckedIndex(index, src.shape()[dim], dim, a.shape());
+    Shape shape = src.shape();
+    shape[dim] = idx.numel();
+    out = empty(shape, TensorOptions(a.dtype()).device(a.device()));
+    Gather(out, src, dim, idx, /*scatter_add=*/false);
+    if (a.dim() == 0) out = out.squeeze(0);
+  }
+  if (autograd::NeedsGrad({&a})) {
+    autograd::Record(out, "IndexSelectBackward", {a}, [idx, dim, shape = a.shape()](const Tensor& g) {
+      Tensor grad = zeros(shape.empty() ? Shape{1} : shape, g.dtype());
+      Gather(grad, g.dim() == 0 ? g.unsqueeze(0) : g, dim, idx, /*scatter_add=*/true);
+      return std::vector<Tensor>{grad.reshape(shape)};
+    });
+  }
+  return out;
 }
 
 Tensor Tensor::index_select(int64_t dim, const Tensor& index) const {

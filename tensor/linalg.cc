@@ -1,4 +1,5 @@
 // mm, matmul and dot over the GEMM kernel.
+#include "tensor/backward_util.h"
 #include "tensor/functions.h"
 #include "tensor/ops/kernels.h"
 
@@ -25,6 +26,13 @@ Tensor mm(const Tensor& a, const Tensor& b) {
   CheckMm(a, b);
   Tensor out = empty({a.shape()[0], b.shape()[1]}, TensorOptions(a.dtype()).device(a.device()));
   ops::Gemm(out, a, b);
+  if (autograd::NeedsGrad({&a, &b})) {
+    // dA = dC B^T, dB = A^T dC: transposed views, read in place by BLAS.
+    autograd::Record(out, "MmBackward", {a, b}, [x = a.detach(), y = b.detach(), na = a.requires_grad(),
+                                                  nb = b.requires_grad()](const Tensor& g) {
+      return std::vector<Tensor>{na ? mm(g, y.t()) : Tensor(), nb ? mm(x.t(), g) : Tensor()};
+    });
+  }
   return out;
 }
 
@@ -46,7 +54,7 @@ Tensor dot(const Tensor& a, const Tensor& b) {
   TENSOR_CHECK(a.numel() == b.numel(), "dot: inconsistent tensor size, expected tensor ",
                ShapeToString(a.shape()), " and src ", ShapeToString(b.shape()), " to have the same number of elements");
   CheckMatmulDTypes("dot", a, b);
-  return mm(a.unsqueeze(0), b.unsqueeze(1)).view({});
+  return mm(a.unsqueeze(0), b.unsqueeze(1)).view({});  // differentiable through its parts
 }
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
@@ -75,8 +83,20 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   TENSOR_CHECK(ba == bb || ba == 1 || bb == 1, mismatch(), " (batch sizes ", ba, " and ", bb, " differ)");
   const int64_t batch = std::max(ba, bb);
   Tensor out = empty({batch, a3.shape()[1], b3.shape()[2]}, TensorOptions(a.dtype()).device(a.device()));
-  for (int64_t i = 0; i < batch; ++i) {
-    ops::Gemm(out.select(0, i), a3.select(0, ba == 1 ? 0 : i), b3.select(0, bb == 1 ? 0 : i));
+  {
+    autograd::NoGradGuard internal;
+    for (int64_t i = 0; i < batch; ++i) {
+      ops::Gemm(out.select(0, i), a3.select(0, ba == 1 ? 0 : i), b3.select(0, bb == 1 ? 0 : i));
+    }
+  }
+  if (autograd::NeedsGrad({&a3, &b3})) {
+    autograd::Record(out, "BmmBackward", {a3, b3}, [x = a3.detach(), y = b3.detach(), na = a3.requires_grad(),
+                                                    nb = b3.requires_grad()](const Tensor& g) {
+      Tensor ga, gb;
+      if (na) ga = internal::SumTo(matmul(g, y.transpose(1, 2)), x.shape());
+      if (nb) gb = internal::SumTo(matmul(x.transpose(1, 2), g), y.shape());
+      return std::vector<Tensor>{ga, gb};
+    });
   }
   if (da == 1) return out.squeeze(1);
   if (db == 1) return out.squeeze(2);

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <limits>
 
+#include "tensor/backward_util.h"
 #include "tensor/functions.h"
 #include "tensor/ops/kernels.h"
 
@@ -64,7 +65,7 @@ Tensor ReduceDim(ReduceOp op, const Tensor& a, int64_t dim, bool keepdim) {
   return keepdim ? out.unsqueeze(dim) : out;
 }
 
-void CheckNotBool(const Tensor& a, std::string_view name) {
+[[maybe_unused]] void CheckNotBool(const Tensor& a, std::string_view name) {
   TENSOR_CHECK(a.dtype() != kBool, name, ": not implemented for bool tensors");
 }
 
@@ -79,8 +80,90 @@ void CheckMeanDType(const Tensor& a) {
 
 }  // namespace
 
-Tensor sum(const Tensor& a) { return ReduceAll(ReduceOp::kSum, a); }
-Tensor sum(const Tensor& a, int64_t dim, bool keepdim) { return ReduceDim(ReduceOp::kSum, a, dim, keepdim); }
+namespace internal {
+
+Tensor SumTo(const Tensor& g, const Shape& shape) {
+  if (g.shape() == shape) return g;
+  Tensor r = g;
+  const int64_t lead = g.dim() - static_cast<int64_t>(shape.size());
+  for (int64_t d = 0; d < lead; ++d) r = r.sum(0);
+  for (int64_t d = 0; d < static_cast<int64_t>(shape.size()); ++d) {
+    if (shape[d] == 1 && r.shape()[d] != 1) r = r.sum(d, /*keepdim=*/true);
+  }
+  return r;
+}
+
+Tensor GradFor(const Tensor& g, const InputInfo& input) {
+  if (!input.needs_grad) return Tensor();
+  return SumTo(g, input.shape).to(input.dtype);
+}
+
+}  // namespace internal
+
+namespace {
+
+// [1, ..., n, ..., 1] (n at dim): indices along dim, to compare with argmax results.
+Tensor PositionsAlong(int64_t dim, int64_t ndim, int64_t n) {
+  Shape shape(ndim, 1);
+  shape[dim] = n;
+  return arange(n).view(shape);
+}
+
+Tensor RecordSum(Tensor out, const Tensor& a, std::optional<int64_t> dim, bool keepdim) {
+  if (autograd::NeedsGrad({&a})) {
+    autograd::Record(out, "SumBackward", {a}, [shape = a.shape(), dtype = a.dtype(), dim, keepdim](const Tensor& g) {
+      Tensor gk = g;
+      if (dim && !keepdim && !shape.empty()) gk = g.unsqueeze(*dim);
+      return std::vector<Tensor>{gk.to(dtype).expand(shape)};
+    });
+  }
+  return out;
+}
+
+// max/min over everything: the gradient is shared evenly by the elements equal to the result.
+Tensor RecordExtremumAll(Tensor out, const Tensor& a, std::string_view name) {
+  if (autograd::NeedsGrad({&a})) {
+    autograd::Record(out, name, {a}, [x = a.detach(), y = out.detach()](const Tensor& g) {
+      Tensor mask = eq(x, y).to(x.dtype());
+      return std::vector<Tensor>{mask * (g / mask.sum())};
+    });
+  }
+  return out;
+}
+
+// max/min over a dim: the gradient goes to the element the result was taken from.
+Tensor RecordExtremumDim(Tensor out, const Tensor& a, int64_t dim, bool keepdim, ReduceOp arg, std::string_view name) {
+  if (autograd::NeedsGrad({&a}) && a.dim() > 0) {
+    dim = WrapDim(dim, a.dim(), name);
+    Tensor index = ReduceDim(arg, a, dim, /*keepdim=*/true);
+    autograd::Record(out, name, {a}, [index, dim, keepdim, shape = a.shape()](const Tensor& g) {
+      Tensor gk = keepdim ? g : g.unsqueeze(dim);
+      Tensor mask = eq(PositionsAlong(dim, static_cast<int64_t>(shape.size()), shape[dim]), index).to(g.dtype());
+      return std::vector<Tensor>{gk * mask};
+    });
+  }
+  return out;
+}
+
+}  // namespace
+
+Tensor sum(const Tensor& a) {
+  Tensor out;
+  {
+    autograd::NoGradGuard internal;
+    out = ReduceAll(ReduceOp::kSum, a);
+  }
+  return RecordSum(out, a, std::nullopt, false);
+}
+
+Tensor sum(const Tensor& a, int64_t dim, bool keepdim) {
+  Tensor out;
+  {
+    autograd::NoGradGuard internal;
+    out = ReduceDim(ReduceOp::kSum, a, dim, keepdim);
+  }
+  return RecordSum(out, a, a.dim() == 0 ? std::nullopt : std::optional<int64_t>(WrapDim(dim, a.dim(), "sum")), keepdim);
+}
 
 Tensor mean(const Tensor& a) {
   CheckMeanDType(a);
@@ -93,14 +176,44 @@ Tensor mean(const Tensor& a, int64_t dim, bool keepdim) {
   return Mean(s, a.dim() == 0 ? 1 : a.shape()[WrapDim(dim, a.dim(), "mean")]);
 }
 
-Tensor max(const Tensor& a) { CheckNotBool(a, "max"); return ReduceAll(ReduceOp::kMax, a); }
-Tensor max(const Tensor& a, int64_t d, bool k) { CheckNotBool(a, "max"); return ReduceDim(ReduceOp::kMax, a, d, k); }
-Tensor min(const Tensor& a) { CheckNotBool(a, "min"); return ReduceAll(ReduceOp::kMin, a); }
-Tensor min(const Tensor& a, int64_t d, bool k) { CheckNotBool(a, "min"); return ReduceDim(ReduceOp::kMin, a, d, k); }
-Tensor argmax(const Tensor& a) { CheckNotBool(a, "argmax"); return ReduceAll(ReduceOp::kArgMax, a); }
-Tensor argmax(const Tensor& a, int64_t d, bool k) { CheckNotBool(a, "argmax"); return ReduceDim(ReduceOp::kArgMax, a, d, k); }
-Tensor argmin(const Tensor& a) { CheckNotBool(a, "argmin"); return ReduceAll(ReduceOp::kArgMin, a); }
-Tensor argmin(const Tensor& a, int64_t d, bool k) { CheckNotBool(a, "argmin"); return ReduceDim(ReduceOp::kArgMin, a, d, k); }
+namespace {
+Tensor ExtremumAll(ReduceOp op, const Tensor& a) {
+  CheckNotBool(a, OpName(op));
+  Tensor out;
+  {
+    autograd::NoGradGuard internal;
+    out = ReduceAll(op, a);
+  }
+  return RecordExtremumAll(out, a, op == ReduceOp::kMax ? "MaxBackward" : "MinBackward");
+}
+
+Tensor ExtremumDim(ReduceOp op, const Tensor& a, int64_t dim, bool keepdim) {
+  CheckNotBool(a, OpName(op));
+  Tensor out;
+  {
+    autograd::NoGradGuard internal;
+    out = ReduceDim(op, a, dim, keepdim);
+  }
+  bool is_max = op == ReduceOp::kMax;
+  return RecordExtremumDim(out, a, dim, keepdim, is_max ? ReduceOp::kArgMax : ReduceOp::kArgMin,
+                           is_max ? "MaxBackward" : "MinBackward");
+}
+
+Tensor Arg(ReduceOp op, const Tensor& a, std::optional<int64_t> dim, bool keepdim) {
+  CheckNotBool(a, OpName(op));
+  autograd::NoGradGuard internal;
+  return dim ? ReduceDim(op, a, *dim, keepdim) : ReduceAll(op, a);
+}
+}  // namespace
+
+Tensor max(const Tensor& a) { return ExtremumAll(ReduceOp::kMax, a); }
+Tensor max(const Tensor& a, int64_t d, bool k) { return ExtremumDim(ReduceOp::kMax, a, d, k); }
+Tensor min(const Tensor& a) { return ExtremumAll(ReduceOp::kMin, a); }
+Tensor min(const Tensor& a, int64_t d, bool k) { return ExtremumDim(ReduceOp::kMin, a, d, k); }
+Tensor argmax(const Tensor& a) { return Arg(ReduceOp::kArgMax, a, std::nullopt, false); }
+Tensor argmax(const Tensor& a, int64_t d, bool k) { return Arg(ReduceOp::kArgMax, a, d, k); }
+Tensor argmin(const Tensor& a) { return Arg(ReduceOp::kArgMin, a, std::nullopt, false); }
+Tensor argmin(const Tensor& a, int64_t d, bool k) { return Arg(ReduceOp::kArgMin, a, d, k); }
 
 Tensor Tensor::sum() const { return concord::sum(*this); }
 Tensor Tensor::sum(int64_t d, bool k) const { return concord::sum(*this, d, k); }

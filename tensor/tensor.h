@@ -20,6 +20,7 @@
 #define CONCORD_TENSOR_TENSOR_H_
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <iosfwd>
 #include <memory>
@@ -37,6 +38,9 @@ namespace concord {
 
 // Autograd state of a tensor (requires_grad, grad, grad_fn, hooks); defined by tensor/autograd.
 struct AutogradMeta;
+namespace autograd {
+class Node;
+}  // namespace autograd
 
 // How to create a tensor. Implicit from a DType or Device, so both zeros({2}, kFloat64) and
 // zeros({2}, TensorOptions().dtype(kFloat64).device(Device::Cpu())) work.
@@ -189,7 +193,27 @@ class Tensor {
   // "tensor([1., 2.], dtype=torch.float64)".
   std::string ToString() const;
 
-  // ---- Autograd (tensor/autograd) -------------------------------------------------------
+  // ---- Autograd (tensor/autograd/graph.h) ------------------------------------------------
+  // A leaf that requires grad gets .grad filled by backward(). Ops on tensors that require
+  // grad record a graph node (unless under NoGradGuard); their results are non-leaves.
+  Tensor& requires_grad_(bool requires_grad = true);
+  bool requires_grad() const;
+  // True for tensors not produced by a recorded op (every tensor that doesn't require grad).
+  bool is_leaf() const;
+  // The accumulated gradient of a leaf; undefined until a backward reaches it.
+  Tensor grad() const;
+  void set_grad(const Tensor& grad) const;
+  // The node that produced this tensor (nullptr for leaves).
+  std::shared_ptr<autograd::Node> grad_fn() const;
+  // The same data, cut from the graph (requires_grad false). Shares storage.
+  Tensor detach() const;
+  // Backpropagates from this tensor: gradient defaults to 1 for a one-element tensor and
+  // must have this tensor's shape otherwise. Gradients accumulate (+=) into leaves' .grad.
+  void backward(const Tensor& gradient = Tensor()) const;
+  // Called with a leaf's final .grad once per backward, as soon as it is final.
+  using GradHook = std::function<void(const Tensor& grad)>;
+  void register_grad_ready_hook(GradHook hook) const;
+
   const std::shared_ptr<AutogradMeta>& autograd_meta() const;
   void set_autograd_meta(std::shared_ptr<AutogradMeta> meta) const;
 

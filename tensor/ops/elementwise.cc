@@ -121,6 +121,15 @@ void ArithmeticBinary(BinaryOp op, const Tensor& out, const Tensor& a, const Ten
 
 }  // namespace
 
+Tensor NewTensor(const Shape& shape, DType dtype, Device device) {
+  size_t nbytes = static_cast<size_t>(NumElements(shape)) * ElementSize(dtype);
+  return Tensor(std::make_shared<Storage>(nbytes, device), shape, ContiguousStrides(shape), 0, dtype);
+}
+
+Tensor BroadcastView(const Tensor& t, const Shape& to) {
+  return Tensor(t.storage(), to, BroadcastStrides(t.shape(), t.strides(), to), t.storage_offset(), t.dtype());
+}
+
 void CopyCast(const Tensor& dst, const Tensor& src) {
   DispatchDType(dst.dtype(), [&]<typename O>() {
     DispatchDType(src.dtype(), [&]<typename A>() {
@@ -165,9 +174,9 @@ void Binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, Sc
 
 void BinaryScalar(BinaryOp op, const Tensor& out, const Tensor& a, Scalar s) {
   // A 0-dim tensor of a's dtype, expanded: the stride-0 fast path handles it.
-  Tensor scalar(std::make_shared<Storage>(ElementSize(a.dtype()), a.device()), {}, {}, 0, a.dtype());
+  Tensor scalar = NewTensor({}, a.dtype(), a.device());
   Fill(scalar, s);
-  Binary(op, out, a, scalar.expand(a.shape()));
+  Binary(op, out, a, BroadcastView(scalar, a.shape()));
 }
 
 void Unary(UnaryOp op, const Tensor& out, const Tensor& a) {

@@ -13,6 +13,11 @@
 
 namespace concord::ops {
 
+// A contiguous tensor of shape and dtype, uninitialised, on device.
+Tensor NewTensor(const Shape& shape, DType dtype, Device device = Device::Cpu());
+// t read with shape `to` (stride 0 along broadcast dims): a view, built without autograd.
+Tensor BroadcastView(const Tensor& t, const Shape& to);
+
 // dst[i] = convert(src[i]); any dtypes.
 void CopyCast(const Tensor& dst, const Tensor& src);
 // dst[i] = value (converted to dst's dtype).

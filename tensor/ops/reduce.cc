@@ -25,7 +25,9 @@ void ReduceRows(ReduceOp op, const Tensor& out, const Tensor& in) {
   const int64_t n = in.shape().back();
   const int64_t stride = in.strides().back();
   Shape outer_shape(in.shape().begin(), in.shape().end() - 1);
-  Tensor rows = in.select(-1, 0);  // the first element of each row
+  // The first element of each row: in without its last dim.
+  Tensor rows(in.storage(), outer_shape, Strides(in.strides().begin(), in.strides().end() - 1),
+              in.storage_offset(), in.dtype());
   StridedLoop<2>(outer_shape, MakeOperands<2>({&out, &rows}),
                  [&](std::array<char*, 2> p, std::array<int64_t, 2> s, int64_t count) {
                    for (int64_t r = 0; r < count; ++r) {

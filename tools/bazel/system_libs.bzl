@@ -48,7 +48,8 @@ def _system_libs_impl(rctx):
             link = "%s_include%d" % (name, i)
             rctx.symlink(include_dir, link)
             links.append(link)
-        hdrs = "glob(%s)" % repr([l + "/**/*." + ext for l in links for ext in ["h", "hpp", "cuh", "inl"]])
+        # Every file: C++ and CUDA headers include extensionless ones (<nv/target>, <cuda/std/...>).
+        hdrs = "glob(%s)" % repr([l + "/**" for l in links])
         includes = repr(links)
         build.append("cc_library(")
         build.append('    name = "%s",' % name)

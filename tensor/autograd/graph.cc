@@ -1,0 +1,117 @@
+#include "tensor/autograd/graph.h"
+
+#include <atomic>
+
+#include "tensor/ops/kernels.h"
+
+namespace concord {
+namespace autograd {
+namespace {
+
+std::atomic<uint64_t> next_sequence_nr{0};
+thread_local bool grad_mode_enabled = true;
+
+// The leaf's gradient sink: adds into .grad, then calls the leaf's grad-ready hooks.
+class AccumulateGrad final : public Node {
+ public:
+  explicit AccumulateGrad(std::shared_ptr<AutogradMeta> meta, Shape shape, DType dtype)
+      : Node("AccumulateGrad"), meta_(std::move(meta)), shape_(std::move(shape)), dtype_(dtype) {}
+
+  std::vector<Tensor> Apply(const Tensor& grad) override {
+    TENSOR_CHECK(grad.shape() == shape_, "backward: internal error: gradient of shape ",
+                 ShapeToString(grad.shape()), " for a leaf of shape ", ShapeToString(shape_));
+    Tensor& acc = meta_->grad;
+    if (!acc.defined()) {
+      // A fresh buffer: grad may be a view of something else (an expanded scalar, say).
+      acc = ops::NewTensor(shape_, dtype_, grad.device());
+      ops::CopyCast(acc, grad);
+    } else {
+      ops::Binary(ops::BinaryOp::kAdd, acc, acc, grad.dtype() == acc.dtype() ? grad : Cast(grad, acc.dtype()));
+    }
+    for (const Tensor::GradHook& hook : meta_->hooks) hook(acc);
+    return {};
+  }
+
+ private:
+  static Tensor Cast(const Tensor& t, DType dtype) {
+    Tensor c = ops::NewTensor(t.shape(), dtype, t.device());
+    ops::CopyCast(c, t);
+    return c;
+  }
+
+  std::shared_ptr<AutogradMeta> meta_;
+  Shape shape_;
+  DType dtype_;
+};
+
+class FunctionNode final : public Node {
+ public:
+  FunctionNode(std::string_view name, BackwardFn fn) : Node(std::string(name)), fn_(std::move(fn)) {}
+  std::vector<Tensor> Apply(const Tensor& grad) override { return fn_(grad); }
+
+ private:
+  BackwardFn fn_;
+};
+
+// The edge a gradient for t flows into: its producer, or its leaf accumulator.
+Edge GradientEdge(const Tensor& t) {
+  const std::shared_ptr<AutogradMeta>& meta = t.autograd_meta();
+  if (!meta || !meta->requires_grad) return {};
+  if (meta->grad_fn) return {meta->grad_fn, 0};
+  std::shared_ptr<Node> acc = meta->grad_accumulator.lock();
+  if (!acc) {
+    acc = std::make_shared<AccumulateGrad>(meta, t.shape(), t.dtype());
+    meta->grad_accumulator = acc;
+  }
+  return {acc, 0};
+}
+
+}  // namespace
+
+Node::Node(std::string name) : name_(std::move(name)), sequence_nr_(next_sequence_nr++) {}
+
+bool GradMode::is_enabled() { return grad_mode_enabled; }
+void GradMode::set_enabled(bool enabled) { grad_mode_enabled = enabled; }
+
+bool NeedsGrad(std::initializer_list<const Tensor*> inputs) {
+  if (!GradMode::is_enabled()) return false;
+  for (const Tensor* t : inputs) {
+    if (t->defined() && t->requires_grad()) return true;
+  }
+  return false;
+}
+
+bool NeedsGrad(const std::vector<Tensor>& inputs) {
+  if (!GradMode::is_enabled()) return false;
+  for (const Tensor& t : inputs) {
+    if (t.defined() && t.requires_grad()) return true;
+  }
+  return false;
+}
+
+void Record(const Tensor& out, std::string_view name, const std::vector<Tensor>& inputs, BackwardFn fn) {
+  auto node = std::make_shared<FunctionNode>(name, std::move(fn));
+  for (const Tensor& input : inputs) node->add_next_edge(input.defined() ? GradientEdge(input) : Edge{});
+  auto meta = std::make_shared<AutogradMeta>();
+  meta->requires_grad = true;
+  meta->grad_fn = std::move(node);
+  out.set_autograd_meta(std::move(meta));
+}
+
+void CheckInPlace(const Tensor& t, std::string_view op) {
+  TENSOR_CHECK(!(GradMode::is_enabled() && t.requires_grad()), op,
+               ": a tensor that requires grad cannot be modified in place while grad mode is on; "
+               "update it under NoGradGuard (as optimizers do) or detach() it first");
+}
+
+void ZeroGrad(const std::vector<Tensor>& tensors) {
+  for (const Tensor& t : tensors) {
+    const std::shared_ptr<AutogradMeta>& meta = t.autograd_meta();
+    if (meta && meta->grad.defined()) ops::Fill(meta->grad, 0);
+  }
+}
+
+Edge RootEdge(const Tensor& t) { return GradientEdge(t); }
+
+}  // namespace autograd
+}  // namespace concord
