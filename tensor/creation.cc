@@ -37,7 +37,14 @@ Tensor arange(Scalar start, Scalar end, Scalar step, TensorOptions options) {
   TENSOR_CHECK(st != 0, "arange: step must be nonzero");
   TENSOR_CHECK((st > 0 && e >= s) || (st < 0 && e <= s), "arange: upper bound (", e,
                ") and lower bound (", s, ") are inconsistent with the step sign (", st, ")");
-  int64_t n = static_cast<int64_t>(std::ceil((e - s) / st));
+  int64_t n;
+  if (start.is_integral() && end.is_integral() && step.is_integral()) {
+    // Exact for int64 bounds beyond 2^53, where doubles round.
+    int64_t span = end.to_int() - start.to_int(), k = step.to_int();
+    n = span / k + (span % k != 0 ? 1 : 0);
+  } else {
+    n = static_cast<int64_t>(std::ceil((e - s) / st));
+  }
   Tensor t = empty({n}, options);
   DispatchDType(options.dtype_, [&]<typename T>() {
     T* p = t.data<T>();
@@ -59,8 +66,8 @@ Tensor linspace(double start, double end, int64_t steps, TensorOptions options) 
   double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0;
   // Fill from both ends, as PyTorch does, so the last value is exactly `end`.
   for (int64_t i = 0; i < steps; ++i) {
-    p[i] = i < steps / 2 ? start + step * static_cast<double>(i)
-                         : end - step * static_cast<double>(steps - 1 - i);
+    p[i] = i < steps / 2 || steps == 1 ? start + step * static_cast<double>(i)
+                                       : end - step * static_cast<double>(steps - 1 - i);
   }
   return t.to(options.dtype_);
 }

@@ -1,7 +1,9 @@
 #include "tensor/device.h"
 
 #include "absl/status/status.h"
-#include "absl/strings/numbers.h"
+#include <algorithm>
+#include <string>
+
 #include "tensor/error.h"
 
 namespace concord {
@@ -14,10 +16,11 @@ absl::StatusOr<Device> Device::Parse(std::string_view text) {
   if (text == "cpu") return Device::Cpu();
   if (text == "cuda") return Device::Cuda(0);
   constexpr std::string_view kCuda = "cuda:";
-  int index = -1;
-  if (text.substr(0, kCuda.size()) == kCuda && absl::SimpleAtoi(absl::string_view(text.data() + kCuda.size(), text.size() - kCuda.size()), &index) &&
-      index >= 0) {
-    return Device::Cuda(index);
+  if (text.substr(0, kCuda.size()) == kCuda) {
+    std::string_view digits = text.substr(kCuda.size());
+    bool all_digits = !digits.empty() && digits.size() <= 6 &&
+                      std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (all_digits) return Device::Cuda(std::stoi(std::string(digits)));
   }
   return absl::InvalidArgumentError(
       StrCat("invalid device '", text, "': expected cpu, cuda or cuda:N with N >= 0"));

@@ -35,20 +35,52 @@ constexpr std::string_view OpName(BinaryOp op) {
 
 bool IsComparison(BinaryOp op) { return op >= BinaryOp::kEq; }
 
-// The dtype the kernel computes in. Arithmetic on two bools computes in int64, and true
-// division of integers in float32, as torch.div does.
+// The dtype the kernel computes in. Arithmetic on two bools computes in int64 (add and mul
+// then give bool again: logical or / and, as in PyTorch), and true division of integers in
+// float32, as torch.div does.
 DType ComputeType(BinaryOp op, DType a, DType b) {
   DType t = PromoteTypes(a, b);
   if (op == BinaryOp::kDiv && !IsFloating(t)) return kFloat32;
   if (t == kBool && (op == BinaryOp::kAdd || op == BinaryOp::kSub || op == BinaryOp::kMul ||
                      op == BinaryOp::kPow)) {
+    TENSOR_CHECK(op != BinaryOp::kSub, "sub: subtraction of two bool tensors is not supported; convert them to "
+                 "int64 first");
     return kInt64;
   }
   return t;
 }
 
 DType ResultType(BinaryOp op, DType a, DType b) {
-  return IsComparison(op) ? kBool : ComputeType(op, a, b);
+  if (IsComparison(op)) return kBool;
+  if (a == kBool && b == kBool && (op == BinaryOp::kAdd || op == BinaryOp::kMul)) return kBool;
+  return ComputeType(op, a, b);
+}
+
+// True if a and b are different views whose memory intersects: an elementwise kernel
+// writing one while reading the other could read what it already wrote.
+bool PartiallyOverlaps(const Tensor& a, const Tensor& b) {
+  if (!a.shares_storage(b) || a.numel() == 0 || b.numel() == 0) return false;
+  if (a.storage_offset() == b.storage_offset() && a.strides() == b.strides() && a.shape() == b.shape() &&
+      a.dtype() == b.dtype()) {
+    return false;  // the same view: each element is read before it is written
+  }
+  auto range = [](const Tensor& t) {
+    int64_t size = static_cast<int64_t>(ElementSize(t.dtype()));
+    int64_t first = t.storage_offset() * size, last = first;
+    for (int64_t d = 0; d < t.dim(); ++d) last += (t.shape()[d] - 1) * t.strides()[d] * size;
+    return std::pair<int64_t, int64_t>(first, last + size);
+  };
+  auto [a0, a1] = range(a);
+  auto [b0, b1] = range(b);
+  return a0 < b1 && b0 < a1;
+}
+
+// A private copy of `in` when it partially overlaps `out`, else `in` itself.
+Tensor Unaliased(const Tensor& in, const Tensor& out) {
+  if (!PartiallyOverlaps(in, out)) return in;
+  Tensor c = ops::NewTensor(in.shape(), in.dtype(), in.device());
+  ops::CopyCast(c, in);
+  return c;
 }
 
 // The dtype of a 0-dim tensor standing for a Scalar next to a tensor of dtype t: a scalar
@@ -79,7 +111,15 @@ Tensor Operand(const Tensor& t, DType dtype, const Shape& shape) {
 // out = a (op) b into an existing `out` of the broadcast shape.
 void RunBinary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out, Scalar alpha = 1) {
   DType compute = ComputeType(op, a.dtype(), b.dtype());
-  ops::Binary(op, out, Operand(a, compute, out.shape()), Operand(b, compute, out.shape()), alpha);
+  Tensor x = Operand(Unaliased(a, out), compute, out.shape());
+  Tensor y = Operand(Unaliased(b, out), compute, out.shape());
+  if (IsComparison(op) || out.dtype() == compute) {
+    ops::Binary(op, out, x, y, alpha);
+  } else {  // bool + bool: computed in int64, stored as bool
+    Tensor wide = ops::NewTensor(out.shape(), compute, out.device());
+    ops::Binary(op, wide, x, y, alpha);
+    ops::CopyCast(out, wide);
+  }
 }
 
 Tensor Binary(BinaryOp op, const Tensor& a, const Tensor& b, Scalar alpha = 1) {
@@ -115,7 +155,7 @@ Tensor& BinaryInPlace(BinaryOp op, Tensor& self, const Tensor& other, Scalar alp
   TENSOR_CHECK(CanCast(result, self.dtype()), name, "_: result type ", DTypeName(result),
                " can't be cast to the desired output type ", DTypeName(self.dtype()));
   if (ComputeType(op, self.dtype(), other.dtype()) == self.dtype()) {
-    ops::Binary(op, self, self, Operand(other, self.dtype(), shape), alpha);
+    ops::Binary(op, self, self, Operand(Unaliased(other, self), self.dtype(), shape), alpha);
   } else {
     self.copy_(Binary(op, self, other, alpha));
   }
@@ -127,7 +167,7 @@ Tensor ScalarFor(const Tensor& t, const Scalar& s) {
 }
 
 Tensor Unary(ops::UnaryOp op, std::string_view name, const Tensor& a, bool to_floating) {
-  TENSOR_CHECK(a.dtype() != kBool, name, ": not implemented for bool tensors");
+  TENSOR_CHECK(to_floating || a.dtype() != kBool, name, ": not implemented for bool tensors");
   DType dtype = to_floating && !IsFloating(a.dtype()) ? kFloat32 : a.dtype();
   Tensor out = empty(a.shape(), TensorOptions(dtype).device(a.device()));
   ops::Unary(op, out, Operand(a, dtype, a.shape()));
@@ -333,7 +373,7 @@ Tensor& Tensor::copy_(const Tensor& src) {
   Shape shape = BroadcastShapes(this->shape(), src.shape(), "copy_");
   TENSOR_CHECK(shape == this->shape(), "copy_: source of shape ", ShapeToString(src.shape()),
                " cannot be broadcast to the destination's shape ", ShapeToString(this->shape()));
-  ops::CopyCast(*this, ops::BroadcastView(src, this->shape()));
+  ops::CopyCast(*this, ops::BroadcastView(Unaliased(src, *this), this->shape()));
   return *this;
 }
 

@@ -140,6 +140,8 @@ std::string Tensor::ToString() const {
     if (shape() != Shape{0}) {
       suffixes.push_back("size=(" + absl::StrJoin(shape(), ", ") + (dim() == 1 ? ",)" : ")"));
     }
+    // No values to show the dtype by, so any but the default is named (PyTorch).
+    if (dtype() != kFloat32 && dtype() != kFloat64) suffixes.push_back(StrCat("dtype=torch.", DTypeName(dtype())));
   } else {
     bool summarize = Summarize(*this);
     std::vector<double> shown;

@@ -172,8 +172,8 @@ Tensor mean(const Tensor& a) {
 
 Tensor mean(const Tensor& a, int64_t dim, bool keepdim) {
   CheckMeanDType(a);
-  Tensor s = sum(a, dim, keepdim);
-  return Mean(s, a.dim() == 0 ? 1 : a.shape()[WrapDim(dim, a.dim(), "mean")]);
+  const int64_t d = WrapDim(dim, a.dim(), "mean");
+  return Mean(sum(a, d, keepdim), a.dim() == 0 ? 1 : a.shape()[d]);
 }
 
 namespace {

@@ -19,6 +19,17 @@ Tensor::Tensor(std::shared_ptr<Storage> storage, Shape shape, Strides strides, i
                ShapeToString(strides), " differ in length");
   for (int64_t s : shape) TENSOR_CHECK(s >= 0, "Tensor: negative size in shape ", ShapeToString(shape));
   impl_->numel = NumElements(shape);
+  if (impl_->numel > 0) {
+    int64_t last = offset;  // the furthest element the view can reach
+    for (size_t d = 0; d < shape.size(); ++d) {
+      TENSOR_CHECK(strides[d] >= 0, "Tensor: negative stride ", strides[d], " in ", ShapeToString(strides));
+      last += (shape[d] - 1) * strides[d];
+    }
+    const int64_t capacity = storage ? static_cast<int64_t>(storage->nbytes() / ElementSize(dtype)) : 0;
+    TENSOR_CHECK(offset >= 0 && last < capacity, "Tensor: shape ", ShapeToString(shape), " with strides ",
+                 ShapeToString(strides), " and offset ", offset, " needs ", last + 1, " elements but the storage holds ",
+                 capacity);
+  }
   impl_->storage = std::move(storage);
   impl_->shape = std::move(shape);
   impl_->strides = std::move(strides);

@@ -1,0 +1,68 @@
+// File: tensor/optim/sgd.h
+//
+// SGD with momentum, dampening, weight decay and Nesterov momentum, applying exactly
+// torch.optim.SGD's update to each parameter p with gradient g:
+//
+//   g = g + weight_decay * p                       (if weight_decay != 0)
+//   b = g                       on the first step  (if momentum != 0)
+//   b = momentum * b + (1 - dampening) * g   after
+//   g = nesterov ? g + momentum * b : b
+//   p = p - lr * g
+//
+// Parameters without a gradient are skipped. Step() runs under NoGradGuard.
+#ifndef CONCORD_TENSOR_OPTIM_SGD_H_
+#define CONCORD_TENSOR_OPTIM_SGD_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "tensor/functions.h"
+
+namespace concord::optim {
+
+struct SgdOptions {
+  double lr = 0.1;
+  double momentum = 0;
+  double dampening = 0;
+  double weight_decay = 0;
+  bool nesterov = false;
+};
+
+// OK, or InvalidArgument naming the bad setting: lr <= 0, momentum outside [0, 1),
+// dampening outside [0, 1], weight_decay < 0, nesterov without momentum or with dampening.
+absl::Status ValidateSgdOptions(const SgdOptions& options);
+
+class Sgd {
+ public:
+  static absl::StatusOr<std::unique_ptr<Sgd>> Create(std::vector<Tensor> params, SgdOptions options);
+
+  void Step();
+  void ZeroGrad();
+
+  double lr() const { return options_.lr; }
+  void set_lr(double lr);  // for schedules; lr must be positive
+  const SgdOptions& options() const { return options_; }
+  int64_t steps() const { return steps_; }
+
+  // Momentum buffers, one per parameter (undefined before the first step or without
+  // momentum). Saved and restored with checkpoints.
+  const std::vector<Tensor>& momentum_buffers() const { return buffers_; }
+  // Restores buffers (shapes must match the parameters'; undefined entries allowed) and the
+  // step count.
+  absl::Status LoadState(const std::vector<Tensor>& buffers, int64_t steps);
+
+ private:
+  Sgd(std::vector<Tensor> params, SgdOptions options);
+
+  std::vector<Tensor> params_;
+  SgdOptions options_;
+  std::vector<Tensor> buffers_;
+  int64_t steps_ = 0;
+};
+
+}  // namespace concord::optim
+
+#endif  // CONCORD_TENSOR_OPTIM_SGD_H_

@@ -1,0 +1,197 @@
+// The backward engine: leaf and non-leaf semantics, accumulation, grad-ready hooks (order,
+// exactly once per backward), NoGradGuard, detach, and the error paths.
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "tensor/autograd/graph.h"
+#include "tensor/functions.h"
+
+namespace concord {
+namespace {
+
+template <typename Fn>
+void ExpectThrowsWith(Fn fn, const std::string& needle) {
+  try {
+    fn();
+    ADD_FAILURE() << "expected a TensorError containing '" << needle << "'";
+  } catch (const TensorError& e) {
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+  }
+}
+
+TEST(AutogradEngine, LeafAndNonLeaf) {
+  Tensor x = tensor({1., 2., 3.}).requires_grad_();
+  EXPECT_TRUE(x.requires_grad());
+  EXPECT_TRUE(x.is_leaf());
+  Tensor y = x * 2;
+  EXPECT_TRUE(y.requires_grad());
+  EXPECT_FALSE(y.is_leaf());
+  ASSERT_NE(y.grad_fn(), nullptr);
+  EXPECT_EQ(y.grad_fn()->name(), "MulBackward");
+  Tensor c = tensor({1., 2.});
+  EXPECT_FALSE(c.requires_grad());
+  EXPECT_TRUE(c.is_leaf());
+  EXPECT_FALSE((c * 2).requires_grad());
+}
+
+TEST(AutogradEngine, SimpleGradient) {
+  Tensor x = tensor({1., 2., 3.}, kFloat64).requires_grad_();
+  Tensor loss = (x * x).sum();  // d/dx = 2x
+  loss.backward();
+  EXPECT_TRUE(x.grad().allclose(tensor({2., 4., 6.}, kFloat64)));
+}
+
+TEST(AutogradEngine, GradientsAccumulateAcrossBackwards) {
+  Tensor x = tensor({1., -1.}, kFloat64).requires_grad_();
+  (x * 3).sum().backward();
+  (x * 3).sum().backward();
+  EXPECT_TRUE(x.grad().equal(tensor({6., 6.}, kFloat64)));
+  autograd::ZeroGrad({x});
+  EXPECT_TRUE(x.grad().equal(tensor({0., 0.}, kFloat64)));
+}
+
+TEST(AutogradEngine, DiamondSumsBothPaths) {
+  // y = x*x + x*3 uses x twice; d/dx = 2x + 3.
+  Tensor x = tensor({2.}, kFloat64).requires_grad_();
+  Tensor a = x * x;
+  Tensor b = x * 3;
+  (a + b).sum().backward();
+  EXPECT_DOUBLE_EQ(x.grad().item(), 7.0);
+}
+
+TEST(AutogradEngine, NonScalarRootNeedsGradient) {
+  Tensor x = tensor({1., 2.}).requires_grad_();
+  Tensor y = x * 2;
+  ExpectThrowsWith([&] { y.backward(); }, "only for scalar outputs");
+  y.backward(tensor({1., 10.}));
+  EXPECT_TRUE(x.grad().equal(tensor({2., 20.})));
+  ExpectThrowsWith([&] { (x * 2).backward(tensor({1., 2., 3.})); }, "has shape [3]");
+}
+
+TEST(AutogradEngine, BackwardWithoutGraphFails) {
+  Tensor x = tensor({1., 2.});
+  ExpectThrowsWith([&] { x.sum().backward(); }, "does not require grad");
+}
+
+TEST(AutogradEngine, NoGradGuardRecordsNothing) {
+  Tensor x = tensor({1., 2.}).requires_grad_();
+  {
+    autograd::NoGradGuard guard;
+    EXPECT_FALSE(autograd::GradMode::is_enabled());
+    Tensor y = x * 2;
+    EXPECT_FALSE(y.requires_grad());
+    EXPECT_EQ(y.grad_fn(), nullptr);
+  }
+  EXPECT_TRUE(autograd::GradMode::is_enabled());
+  EXPECT_TRUE((x * 2).requires_grad());
+}
+
+TEST(AutogradEngine, DetachCutsTheGraphAndSharesStorage) {
+  Tensor x = tensor({1., 2.}).requires_grad_();
+  Tensor y = (x * 2).detach();
+  EXPECT_FALSE(y.requires_grad());
+  EXPECT_TRUE(y.is_leaf());
+  Tensor d = x.detach();
+  EXPECT_TRUE(d.shares_storage(x));
+  // Only the x path contributes.
+  (x * y).sum().backward();
+  EXPECT_TRUE(x.grad().equal(tensor({2., 4.})));
+}
+
+TEST(AutogradEngine, InPlaceOnTensorRequiringGradIsRefused) {
+  Tensor x = tensor({1., 2.}).requires_grad_();
+  ExpectThrowsWith([&] { x.add_(1.0); }, "cannot be modified in place");
+  ExpectThrowsWith([&] { x.mul_(tensor({2., 2.})); }, "NoGradGuard");
+  ExpectThrowsWith([&] { x.zero_(); }, "fill_");
+  autograd::NoGradGuard guard;
+  x.sub_(tensor({1., 1.}));  // the optimizer's way
+  EXPECT_TRUE(x.equal(tensor({0., 1.})));
+}
+
+TEST(AutogradEngine, RequiresGradOnlyOnFloatingLeaves) {
+  ExpectThrowsWith([] { arange(3).requires_grad_(); }, "floating point");
+  Tensor x = tensor({1.}).requires_grad_();
+  Tensor y = x * 2;
+  ExpectThrowsWith([&] { y.requires_grad_(false); }, "leaf");
+}
+
+TEST(AutogradEngine, OutFormsRefuseAutograd) {
+  Tensor x = tensor({1., 2.}).requires_grad_();
+  Tensor out = zeros({2});
+  ExpectThrowsWith([&] { add(x, x, out); }, "don't support automatic differentiation");
+}
+
+TEST(AutogradEngine, GradReadyHooksFireOncePerBackwardWithFinalGradient) {
+  // w1 is used twice (two paths), so its gradient is final only after both arrive.
+  Tensor w1 = tensor({1., 2.}, kFloat64).requires_grad_();
+  Tensor w2 = tensor({3., 4.}, kFloat64).requires_grad_();
+  std::vector<std::string> fired;
+  std::vector<double> seen_w1;
+  w1.register_grad_ready_hook([&](const Tensor& g) {
+    fired.push_back("w1");
+    seen_w1.push_back(g.sum().item());
+  });
+  w2.register_grad_ready_hook([&](const Tensor&) { fired.push_back("w2"); });
+  auto step = [&] {
+    Tensor h = w1 * 2;          // layer 1
+    Tensor y = (h + w1) * w2;   // layer 2 uses w1 again
+    y.sum().backward();
+  };
+  step();
+  // w2 (used last in the forward pass) is final first, as in DDP's reverse order.
+  ASSERT_EQ(fired, (std::vector<std::string>{"w2", "w1"}));
+  // d/dw1 sum((2 w1 + w1) w2) = 3 w2 = [9, 12]: the hook saw the whole gradient.
+  EXPECT_DOUBLE_EQ(seen_w1.at(0), 21.0);
+  step();
+  EXPECT_EQ(fired.size(), 4u);
+  EXPECT_DOUBLE_EQ(seen_w1.at(1), 42.0);  // accumulated
+}
+
+TEST(AutogradEngine, HookOrderFollowsReverseLayerOrderInAnMlp) {
+  Generator gen(7);
+  std::vector<Tensor> params;
+  for (int i = 0; i < 3; ++i) params.push_back(randn({4, 4}, gen).requires_grad_());
+  std::vector<int> order;
+  for (int i = 0; i < 3; ++i) {
+    params[i].register_grad_ready_hook([&order, i](const Tensor&) { order.push_back(i); });
+  }
+  Tensor h = randn({2, 4}, gen);
+  for (const Tensor& w : params) h = mm(h, w).clamp(0.0);
+  h.sum().backward();
+  EXPECT_EQ(order, (std::vector<int>{2, 1, 0}));
+}
+
+TEST(AutogradEngine, HooksOnlyOnLeaves) {
+  Tensor x = tensor({1.}).requires_grad_();
+  Tensor y = x * 2;
+  ExpectThrowsWith([&] { y.register_grad_ready_hook([](const Tensor&) {}); }, "only leaf tensors");
+}
+
+TEST(AutogradEngine, UnusedInputGetsNoGradient) {
+  Tensor x = tensor({1., 2.}).requires_grad_();
+  Tensor z = tensor({5.}).requires_grad_();
+  (x * 2).sum().backward();
+  EXPECT_FALSE(z.grad().defined());
+}
+
+TEST(AutogradEngine, BroadcastGradientIsReducedToInputShape) {
+  Tensor b = tensor({1., 2., 3.}, kFloat64).requires_grad_();  // [3] broadcast over rows
+  Tensor x = ones({4, 3}, kFloat64);
+  (x + b).sum().backward();
+  EXPECT_TRUE(b.grad().equal(tensor({4., 4., 4.}, kFloat64)));
+  Tensor c = tensor({{1.}, {2.}}, kFloat64).requires_grad_();  // [2, 1] over [2, 3]
+  (ones({2, 3}, kFloat64) * c).sum().backward();
+  EXPECT_EQ(c.grad().shape(), (Shape{2, 1}));
+  EXPECT_TRUE(c.grad().equal(tensor({{3.}, {3.}}, kFloat64)));
+}
+
+TEST(AutogradEngine, GradientReachesFloat32LeafThroughFloat64Op) {
+  Tensor x = tensor({1., 2.}).requires_grad_();  // float32
+  (x.to(kFloat64) * tensor({3., 4.}, kFloat64)).sum().backward();
+  EXPECT_EQ(x.grad().dtype(), kFloat32);
+  EXPECT_TRUE(x.grad().equal(tensor({3., 4.})));
+}
+
+}  // namespace
+}  // namespace concord

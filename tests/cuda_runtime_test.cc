@@ -1,0 +1,115 @@
+// Tests for //tensor/cuda:runtime. GPU tests skip (printing CUDA's reason) on machines where
+// CudaDeviceCount() is not OK or finds no device; CudaDeviceCountTest runs everywhere and checks
+// that a machine without CUDA gets a clear one-line status rather than a crash.
+#include "tensor/cuda/runtime.h"
+
+#include <cmath>
+#include <cstdint>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "gtest/gtest.h"
+#include "tensor/cuda/cuda_check.h"
+
+namespace concord {
+namespace {
+
+// Skips the calling test unless a CUDA device is usable.
+#define SKIP_WITHOUT_CUDA_DEVICE()                                           \
+  do {                                                                       \
+    const absl::StatusOr<int> count = CudaDeviceCount();                     \
+    if (!count.ok()) GTEST_SKIP() << "no usable CUDA: " << count.status();   \
+    if (*count == 0) GTEST_SKIP() << "no CUDA device";                       \
+  } while (false)
+
+TEST(CudaDeviceCountTest, ReportsDevicesOrAClearError) {
+  const absl::StatusOr<int> count = CudaDeviceCount();
+  if (count.ok()) {
+    EXPECT_GT(*count, 0);
+    return;
+  }
+  // No GPU here: the status must carry CUDA's own error text for what cudaGetDeviceCount says.
+  int raw_count = 0;
+  const cudaError_t error = cudaGetDeviceCount(&raw_count);
+  ASSERT_NE(error, cudaSuccess) << "CudaDeviceCount failed but cudaGetDeviceCount succeeded";
+  const std::string message(count.status().message());
+  std::cout << "CudaDeviceCount() status: " << count.status() << std::endl;
+  EXPECT_FALSE(message.empty());
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  EXPECT_NE(message.find("cudaGetDeviceCount"), std::string::npos) << message;
+  EXPECT_NE(message.find(cudaGetErrorString(error)), std::string::npos) << message;
+  EXPECT_NE(message.find(cudaGetErrorName(error)), std::string::npos) << message;
+  EXPECT_NE(message.find("tensor/cuda/runtime.cu:"), std::string::npos) << message;
+  EXPECT_TRUE(count.status().code() == absl::StatusCode::kFailedPrecondition ||
+              count.status().code() == absl::StatusCode::kInternal)
+      << count.status();
+}
+
+TEST(CudaDeviceCountTest, ComputeWithoutADeviceReturnsAStatus) {
+  const absl::StatusOr<int> count = CudaDeviceCount();
+  if (count.ok() && *count > 0) GTEST_SKIP() << "a CUDA device is present";
+  std::vector<float> a = {1, 2, 3}, b = {4, 5, 6}, out(3, 0.0f);
+  const absl::Status add = CudaAddVectors(a.data(), b.data(), out.data(), 3);
+  EXPECT_FALSE(add.ok());
+  EXPECT_NE(add.message().find("cudaMalloc"), std::string::npos) << add;
+  EXPECT_EQ(out, std::vector<float>(3, 0.0f));
+  const absl::StatusOr<float> dot = CublasSdot(a, b);
+  EXPECT_FALSE(dot.ok());
+  std::cout << "CudaAddVectors: " << add << "\nCublasSdot: " << dot.status() << std::endl;
+}
+
+TEST(CudaRuntimeArgsTest, BadArgumentsAreInvalidWithoutTouchingTheDevice) {
+  float x = 1.0f;
+  EXPECT_EQ(CudaAddVectors(&x, &x, &x, -1).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(CudaAddVectors(nullptr, &x, &x, 1).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(CudaAddVectors(nullptr, nullptr, nullptr, 0).ok());
+  EXPECT_EQ(CublasSdot({1.0f}, {1.0f, 2.0f}).status().code(), absl::StatusCode::kInvalidArgument);
+  const absl::StatusOr<float> empty = CublasSdot({}, {});
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  EXPECT_EQ(*empty, 0.0f);
+}
+
+void CheckAddVectors(int64_t n) {
+  std::vector<float> a(n), b(n), out(n, -1.0f);
+  for (int64_t i = 0; i < n; ++i) {
+    a[i] = static_cast<float>(i % 1000) * 0.5f;
+    b[i] = 1.0f - static_cast<float>(i % 37);
+  }
+  const absl::Status status = CudaAddVectors(a.data(), b.data(), out.data(), n);
+  ASSERT_TRUE(status.ok()) << "n = " << n << ": " << status;
+  for (int64_t i = 0; i < n; ++i) {
+    ASSERT_EQ(out[i], a[i] + b[i]) << "n = " << n << ", i = " << i;
+  }
+}
+
+TEST(CudaRuntimeGpuTest, AddVectorsMatchesCpu) {
+  SKIP_WITHOUT_CUDA_DEVICE();
+  for (const int64_t n : {int64_t{0}, int64_t{1}, int64_t{1000}, (int64_t{1} << 20) + 3}) {
+    CheckAddVectors(n);
+  }
+}
+
+TEST(CudaRuntimeGpuTest, CublasSdotMatchesCpu) {
+  SKIP_WITHOUT_CUDA_DEVICE();
+  for (const int n : {1, 3, 1000, 100003}) {
+    std::vector<float> x(n), y(n);
+    double expected = 0.0;
+    for (int i = 0; i < n; ++i) {
+      x[i] = static_cast<float>((i * 7) % 13) * 0.25f - 1.0f;
+      y[i] = static_cast<float>((i * 5) % 11) * 0.125f + 0.5f;
+      expected += static_cast<double>(x[i]) * static_cast<double>(y[i]);
+    }
+    const absl::StatusOr<float> dot = CublasSdot(x, y);
+    ASSERT_TRUE(dot.ok()) << "n = " << n << ": " << dot.status();
+    double abs_sum = 0.0;
+    for (int i = 0; i < n; ++i) abs_sum += std::abs(static_cast<double>(x[i]) * y[i]);
+    // Float accumulation in some order: error bounded by a few ulps of the sum of |terms|.
+    EXPECT_NEAR(*dot, expected, 1e-5 * abs_sum + 1e-6) << "n = " << n;
+  }
+}
+
+}  // namespace
+}  // namespace concord
