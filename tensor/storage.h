@@ -2,7 +2,7 @@
 //
 // A Storage is one allocation of bytes on a device. Tensors hold it by shared_ptr, so views
 // (tensors that differ only in shape, strides and offset) share it and keep it alive.
-// CPU memory is 64-byte aligned for vector loads.
+// CPU memory comes from the caching allocator (tensor/allocator.h), 64-byte aligned.
 #ifndef CONCORD_TENSOR_STORAGE_H_
 #define CONCORD_TENSOR_STORAGE_H_
 
@@ -32,6 +32,7 @@ class Storage {
  private:
   void* data_ = nullptr;
   size_t nbytes_ = 0;
+  size_t capacity_ = 0;  // bytes reserved by the allocator
   Device device_;
 };
 

@@ -111,6 +111,15 @@ void ZeroGrad(const std::vector<Tensor>& tensors) {
   }
 }
 
+void AllocateGrads(const std::vector<Tensor>& tensors) {
+  for (const Tensor& t : tensors) {
+    if (t.grad().defined()) continue;
+    Tensor g = ops::NewTensor(t.shape(), t.dtype(), t.device());
+    ops::Fill(g, 0);
+    t.set_grad(g);
+  }
+}
+
 Edge RootEdge(const Tensor& t) { return GradientEdge(t); }
 
 }  // namespace autograd

@@ -101,6 +101,11 @@ void Backward(const Tensor& root, const Tensor& grad_output);
 // Sets each tensor's .grad to zero in place (keeping its storage), where it has one.
 void ZeroGrad(const std::vector<Tensor>& tensors);
 
+// Gives each tensor that has no .grad a zero one, so that a training loop's gradient memory
+// exists before its first step and backward only ever adds in place. (Data-parallel training
+// instead makes every .grad a view into its flat bucket buffer.)
+void AllocateGrads(const std::vector<Tensor>& tensors);
+
 }  // namespace autograd
 
 // A tensor's autograd state; absent (nullptr) for a tensor that never required grad.

@@ -40,4 +40,6 @@ void Module::train(bool on) {
 
 void Module::zero_grad() { autograd::ZeroGrad(parameters()); }
 
+void Module::allocate_grads() { autograd::AllocateGrads(parameters()); }
+
 }  // namespace concord::nn

@@ -42,6 +42,9 @@ class Module {
 
   // Sets every parameter's .grad to zero (keeping its storage).
   void zero_grad();
+  // Gives every parameter a zero .grad now, so training allocates no gradient memory later
+  // (see autograd::AllocateGrads).
+  void allocate_grads();
 
   // A one-line description, e.g. "Linear(in_features=784, out_features=100)".
   virtual std::string ToString() const = 0;
