@@ -1,0 +1,124 @@
+#include "tensor/data/dataset.h"
+
+#include <sys/stat.h>
+
+#include "absl/status/status.h"
+#include "tensor/data/idx.h"
+
+namespace concord::data {
+
+absl::StatusOr<Dataset> Dataset::FromBytes(std::vector<uint8_t> images, std::vector<uint8_t> labels,
+                                           int64_t features, int num_classes, std::string name) {
+  if (features <= 0) return absl::InvalidArgumentError(StrCat(name, ": features must be positive, got ", features));
+  if (num_classes <= 0 || num_classes > 256) {
+    return absl::InvalidArgumentError(StrCat(name, ": num_classes must be in [1, 256], got ", num_classes));
+  }
+  if (images.size() != labels.size() * static_cast<size_t>(features)) {
+    return absl::InvalidArgumentError(StrCat(name, ": ", labels.size(), " labels but ",
+                                             images.size() / static_cast<size_t>(features), " images of ", features,
+                                             " pixels (", images.size(), " bytes): the counts must agree"));
+  }
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i] >= num_classes) {
+      return absl::InvalidArgumentError(StrCat(name, ": label ", i, " is ", labels[i], ", expected one of 0..",
+                                               num_classes - 1));
+    }
+  }
+  Dataset d;
+  d.size_ = static_cast<int64_t>(labels.size());
+  d.features_ = features;
+  d.num_classes_ = num_classes;
+  d.images_ = std::move(images);
+  d.labels_ = std::move(labels);
+  d.name_ = std::move(name);
+  return d;
+}
+
+absl::StatusOr<Dataset> Dataset::FromIdxFiles(const std::string& images_path, const std::string& labels_path,
+                                              int num_classes) {
+  absl::StatusOr<std::string> image_bytes = ReadFileMaybeGzip(images_path);
+  if (!image_bytes.ok()) return image_bytes.status();
+  absl::StatusOr<IdxArray> images = ParseIdx(*image_bytes, images_path, 3);
+  if (!images.ok()) return images.status();
+  absl::StatusOr<std::string> label_bytes = ReadFileMaybeGzip(labels_path);
+  if (!label_bytes.ok()) return label_bytes.status();
+  absl::StatusOr<IdxArray> labels = ParseIdx(*label_bytes, labels_path, 1);
+  if (!labels.ok()) return labels.status();
+  if (images->dims[0] != labels->dims[0]) {
+    return absl::InvalidArgumentError(StrCat(images_path, " holds ", images->dims[0], " images but ", labels_path,
+                                             " holds ", labels->dims[0], " labels: the counts must agree"));
+  }
+  return FromBytes(std::move(images->data), std::move(labels->data), images->dims[1] * images->dims[2], num_classes,
+                   images_path);
+}
+
+namespace {
+void Reuse(Tensor* t, const Shape& shape, DType dtype) {
+  if (!t->defined() || t->shape() != shape || t->dtype() != dtype || !t->is_contiguous() || t->requires_grad()) {
+    *t = empty(shape, dtype);
+  }
+}
+}  // namespace
+
+void Dataset::Gather(const int64_t* indices, int64_t n, const Normalization& norm, Tensor* x, Tensor* y) const {
+  Reuse(x, {n, features_}, kFloat32);
+  Reuse(y, {n}, kInt64);
+  float* xp = x->data<float>();
+  int64_t* yp = y->data<int64_t>();
+  // x = (p / 255 - mean) / std = p * scale + shift
+  const float scale = 1.0f / (255.0f * norm.std);
+  const float shift = -norm.mean / norm.std;
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t s = indices[i];
+    TENSOR_CHECK(s >= 0 && s < size_, "Gather: sample index ", s, " is outside the dataset's ", size_, " samples");
+    const uint8_t* src = image(s);
+    float* dst = xp + i * features_;
+    for (int64_t f = 0; f < features_; ++f) dst[f] = static_cast<float>(src[f]) * scale + shift;
+    yp[i] = labels_[s];
+  }
+}
+
+void Dataset::GatherOneHot(const int64_t* indices, int64_t n, const Normalization& norm, Tensor* x, Tensor* t) const {
+  Tensor y;
+  Gather(indices, n, norm, x, &y);
+  Reuse(t, {n, num_classes_}, kFloat32);
+  float* tp = t->data<float>();
+  std::fill(tp, tp + n * num_classes_, 0.0f);
+  const int64_t* yp = y.data<int64_t>();
+  for (int64_t i = 0; i < n; ++i) tp[i * num_classes_ + yp[i]] = 1.0f;
+}
+
+namespace {
+// dir/base or dir/base.gz, whichever exists.
+absl::StatusOr<std::string> FindIdx(const std::string& dir, const std::string& base) {
+  struct stat st;
+  for (const std::string& candidate : {dir + "/" + base, dir + "/" + base + ".gz"}) {
+    if (::stat(candidate.c_str(), &st) == 0) return candidate;
+  }
+  return absl::NotFoundError(StrCat("dataset folder ", dir, " has no ", base, " (or ", base,
+                                    ".gz); it must hold train-images-idx3-ubyte, train-labels-idx1-ubyte, "
+                                    "t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, gzip or not"));
+}
+}  // namespace
+
+absl::StatusOr<DatasetPair> LoadDatasetDir(const std::string& dir) {
+  std::string paths[4];
+  const char* bases[4] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                          "t10k-labels-idx1-ubyte"};
+  for (int i = 0; i < 4; ++i) {
+    absl::StatusOr<std::string> p = FindIdx(dir, bases[i]);
+    if (!p.ok()) return p.status();
+    paths[i] = *p;
+  }
+  absl::StatusOr<Dataset> train = Dataset::FromIdxFiles(paths[0], paths[1]);
+  if (!train.ok()) return train.status();
+  absl::StatusOr<Dataset> test = Dataset::FromIdxFiles(paths[2], paths[3]);
+  if (!test.ok()) return test.status();
+  if (test->features() != train->features()) {
+    return absl::InvalidArgumentError(StrCat(dir, ": training images have ", train->features(),
+                                             " pixels but test images have ", test->features()));
+  }
+  return DatasetPair{std::move(*train), std::move(*test)};
+}
+
+}  // namespace concord::data
