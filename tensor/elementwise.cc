@@ -314,6 +314,15 @@ Tensor abs(const Tensor& a) {
     return gt(x, 0).to(x.dtype()) - lt(x, 0).to(x.dtype());
   });
 }
+Tensor sigmoid(const Tensor& a) {
+  // d/dx s = s (1 - s): finite everywhere, 0 where s saturates.
+  return RecordUnary(Unary(ops::UnaryOp::kSigmoid, "sigmoid", a, true), "SigmoidBackward", a,
+                     [](const Tensor&, const Tensor& y) { return y * (1.0 - y); });
+}
+Tensor tanh(const Tensor& a) {
+  return RecordUnary(Unary(ops::UnaryOp::kTanh, "tanh", a, true), "TanhBackward", a,
+                     [](const Tensor&, const Tensor& y) { return 1.0 - y * y; });
+}
 Tensor exp(const Tensor& a) {
   return RecordUnary(Unary(ops::UnaryOp::kExp, "exp", a, true), "ExpBackward", a,
                      [](const Tensor&, const Tensor& y) { return y; });

@@ -99,6 +99,8 @@ Tensor exp(const Tensor& a);
 Tensor log(const Tensor& a);
 Tensor sqrt(const Tensor& a);
 Tensor abs(const Tensor& a);
+Tensor sigmoid(const Tensor& a);  // 1 / (1 + exp(-a)), without overflow for any a
+Tensor tanh(const Tensor& a);
 Tensor clamp(const Tensor& a, std::optional<Scalar> min, std::optional<Scalar> max);
 
 // ---- Reductions: see Tensor::sum and friends ---------------------------------------------
@@ -123,6 +125,10 @@ Tensor& mm(const Tensor& a, const Tensor& b, Tensor& out);
 // batched mm over the leading dim (a batch of 1 broadcasts).
 Tensor matmul(const Tensor& a, const Tensor& b);
 Tensor dot(const Tensor& a, const Tensor& b);  // 1-D x 1-D -> 0-dim
+
+// Threads the math may use (torch.set_num_threads); 0 means one per core.
+void set_num_threads(int threads);
+int get_num_threads();
 
 // ---- Joining and indexing ------------------------------------------------------------------
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);

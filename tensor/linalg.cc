@@ -1,4 +1,6 @@
 // mm, matmul and dot over the GEMM kernel.
+#include <thread>
+
 #include "tensor/backward_util.h"
 #include "tensor/functions.h"
 #include "tensor/ops/kernels.h"
@@ -102,6 +104,13 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (db == 1) return out.squeeze(2);
   return out;
 }
+
+void set_num_threads(int threads) {
+  TENSOR_CHECK(threads >= 0, "set_num_threads: expected a count >= 0, got ", threads);
+  ops::SetBlasThreads(threads == 0 ? static_cast<int>(std::thread::hardware_concurrency()) : threads);
+}
+
+int get_num_threads() { return ops::BlasThreads(); }
 
 Tensor Tensor::mm(const Tensor& o) const { return concord::mm(*this, o); }
 Tensor Tensor::matmul(const Tensor& o) const { return concord::matmul(*this, o); }

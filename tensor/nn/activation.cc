@@ -7,16 +7,10 @@ namespace {
 Tensor Zero(const Tensor& x) { return zeros({}, x.dtype()); }
 }  // namespace
 
-Tensor relu(const Tensor& x) { return where(gt(x, 0), x, Zero(x)); }
+// "x <= 0 ? 0 : x" rather than "x > 0 ? x : 0", so that NaN passes through (as torch.relu).
+Tensor relu(const Tensor& x) { return where(le(x, 0), Zero(x), x); }
 
-Tensor sigmoid(const Tensor& x) {
-  // exp(-x) overflows to inf for x << 0, giving 1 / inf = 0, the right limit.
-  return 1.0 / (exp(-x) + 1.0);
-}
-
-Tensor tanh(const Tensor& x) { return sigmoid(x * 2.0) * 2.0 - 1.0; }
-
-Tensor leaky_relu(const Tensor& x, double alpha) { return where(gt(x, 0), x, x * alpha); }
+Tensor leaky_relu(const Tensor& x, double alpha) { return where(le(x, 0), x * alpha, x); }
 
 Tensor elu(const Tensor& x, double alpha) {
   // exp of min(x, 0): the unused branch must not overflow, or 0 * inf poisons the gradient.

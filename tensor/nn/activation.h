@@ -14,8 +14,8 @@
 namespace concord::nn {
 
 Tensor relu(const Tensor& x);                              // max(x, 0); gradient 0 at 0
-Tensor sigmoid(const Tensor& x);                           // 1 / (1 + exp(-x))
-Tensor tanh(const Tensor& x);
+using concord::sigmoid;  // 1 / (1 + exp(-x)): primitives of the tensor library,
+using concord::tanh;     // with stable kernels and closed-form gradients
 Tensor leaky_relu(const Tensor& x, double alpha = 0.01);  // x > 0 ? x : alpha x
 Tensor elu(const Tensor& x, double alpha = 1.0);          // x > 0 ? x : alpha (exp(x) - 1)
 Tensor softmax(const Tensor& x, int64_t dim);

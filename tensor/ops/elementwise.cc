@@ -190,6 +190,14 @@ void Unary(UnaryOp op, const Tensor& out, const Tensor& a) {
         case UnaryOp::kExp: return UnaryLoop<T, T>(out, a, [](T x) { return static_cast<T>(std::exp(x)); });
         case UnaryOp::kLog: return UnaryLoop<T, T>(out, a, [](T x) { return static_cast<T>(std::log(x)); });
         case UnaryOp::kSqrt: return UnaryLoop<T, T>(out, a, [](T x) { return static_cast<T>(std::sqrt(x)); });
+        case UnaryOp::kSigmoid:
+          // exp of a non-positive number only: no overflow for any x.
+          return UnaryLoop<T, T>(out, a, [](T x) {
+            if (x >= 0) return static_cast<T>(1 / (1 + std::exp(-x)));
+            const T e = static_cast<T>(std::exp(x));
+            return static_cast<T>(e / (1 + e));
+          });
+        case UnaryOp::kTanh: return UnaryLoop<T, T>(out, a, [](T x) { return static_cast<T>(std::tanh(x)); });
       }
     }
   });

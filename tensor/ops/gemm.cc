@@ -69,3 +69,10 @@ void Gemm(const Tensor& out, const Tensor& a, const Tensor& b, bool accumulate) 
 }
 
 }  // namespace concord::ops
+
+namespace concord::ops {
+
+void SetBlasThreads(int threads) { openblas_set_num_threads(std::max(threads, 1)); }
+int BlasThreads() { return openblas_get_num_threads(); }
+
+}  // namespace concord::ops

@@ -30,7 +30,7 @@ void Binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, Sc
 // out = a (op) s, a scalar converted to a's dtype.
 void BinaryScalar(BinaryOp op, const Tensor& out, const Tensor& a, Scalar s);
 
-enum class UnaryOp { kNeg, kExp, kLog, kSqrt, kAbs };
+enum class UnaryOp { kNeg, kExp, kLog, kSqrt, kAbs, kSigmoid, kTanh };
 void Unary(UnaryOp op, const Tensor& out, const Tensor& a);
 // out = min(max(a, lo), hi); either bound may be absent.
 void Clamp(const Tensor& out, const Tensor& a, std::optional<Scalar> lo, std::optional<Scalar> hi);
@@ -45,6 +45,10 @@ void ReduceLastDim(ReduceOp op, const Tensor& out, const Tensor& in);
 // out[n, m] = a[n, k] @ b[k, m] (+ out if accumulate). a and b may be transposed views
 // (either stride 1); out must be contiguous. float32/float64 go to OpenBLAS, int64 to a loop.
 void Gemm(const Tensor& out, const Tensor& a, const Tensor& b, bool accumulate = false);
+
+// Threads OpenBLAS may use (>= 1), and how many it uses now.
+void SetBlasThreads(int threads);
+int BlasThreads();
 
 }  // namespace concord::ops
 
