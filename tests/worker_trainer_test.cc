@@ -1,0 +1,124 @@
+// Trainer: the loss of a step is normalised by the GLOBAL batch (two half-batch shards with
+// their gradients summed give exactly one whole-batch step: the data-parallel invariant),
+// checkpoints restore everything, and resuming continues the same run.
+#include <filesystem>
+#include <numeric>
+
+#include "gtest/gtest.h"
+#include "tensor/autograd/graph.h"
+#include "tensor/nn/loss.h"
+#include "tensor/nn/state_dict.h"
+#include "worker/trainer.h"
+
+namespace concord {
+namespace {
+
+// A small synthetic dataset: 64 samples of 20 features, 4 classes.
+data::Dataset Synthetic(int64_t n = 64) {
+  std::vector<uint8_t> images(n * 20), labels(n);
+  Generator gen(9);
+  for (auto& p : images) p = static_cast<uint8_t>(gen.NextBelow(256));
+  for (auto& l : labels) l = static_cast<uint8_t>(gen.NextBelow(4));
+  return data::Dataset::FromBytes(images, labels, 20, 4, "synthetic").value();
+}
+
+JobConfig SmallConfig() {
+  JobConfig c;
+  c.add_hidden(16);
+  c.set_lr(0.5);
+  c.set_momentum(0.9);
+  c.set_seed(3);
+  return c;
+}
+
+std::vector<int64_t> Range(int64_t a, int64_t b) {
+  std::vector<int64_t> v(b - a);
+  std::iota(v.begin(), v.end(), a);
+  return v;
+}
+
+// Sums gradients over several "workers" by hand: each shard's backward adds into .grad.
+class SumShards : public GradientSync {
+ public:
+  absl::Status Attach(const std::vector<Tensor>&) override { return absl::OkStatus(); }
+  absl::Status Finish() override { return absl::OkStatus(); }
+};
+
+TEST(TrainerTest, ShardsNormalisedByTheGlobalBatchSumToOneWholeBatchStep) {
+  data::Dataset d = Synthetic();
+  auto whole = Trainer::Create(SmallConfig(), 20, 4).value();
+  auto sharded = Trainer::Create(SmallConfig(), 20, 4).value();
+  std::vector<int64_t> batch = Range(0, 32);
+  ASSERT_TRUE(whole->Step(d, batch, 32).ok());
+
+  // The sharded trainer: backward of each half with divisor 32, gradients accumulating, then
+  // one optimizer step -- what W = 2 workers plus an all-reduce compute.
+  auto& model = sharded->model();
+  for (int half = 0; half < 2; ++half) {
+    Tensor x, y;
+    std::vector<int64_t> shard = Range(half * 16, half * 16 + 16);
+    d.Gather(shard.data(), 16, {}, &x, &y);
+    nn::cross_entropy(model.Forward(x), y, 32.0).backward();
+  }
+  sharded->optimizer().Step();
+  std::vector<Tensor> a = whole->model().parameters(), b = model.parameters();
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(a[i].allclose(b[i], 1e-5, 1e-6)) << i;
+}
+
+TEST(TrainerTest, TrainingReducesTheLossAndEvaluateCounts) {
+  data::Dataset d = Synthetic();
+  auto t = Trainer::Create(SmallConfig(), 20, 4).value();
+  EvalResult before = t->Evaluate(d);
+  EXPECT_EQ(before.count, 64);
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE(t->Step(d, Range(0, 64), 64).ok());
+  EvalResult after = t->Evaluate(d);
+  EXPECT_LT(after.mean_loss(), before.mean_loss());
+  EXPECT_GT(after.accuracy(), before.accuracy());
+}
+
+TEST(TrainerTest, CheckpointRoundTripAndResumeGivesTheSameParameters) {
+  const std::string path = testing::TempDir() + "/trainer.ckpt";
+  data::Dataset d = Synthetic();
+  auto straight = Trainer::Create(SmallConfig(), 20, 4).value();
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(straight->Step(d, Range(8 * (i % 4), 8 * (i % 4) + 8), 8).ok());
+
+  auto first = Trainer::Create(SmallConfig(), 20, 4).value();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(first->Step(d, Range(8 * (i % 4), 8 * (i % 4) + 8), 8).ok());
+  ASSERT_TRUE(first->SaveCheckpoint(path, {.epoch = 0, .next_batch = 3, .step = 3}).ok());
+  auto second = Trainer::Create(SmallConfig(), 20, 4).value();
+  absl::StatusOr<TrainingState> state = second->LoadCheckpoint(path);
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_EQ(state->next_batch, 3);
+  EXPECT_EQ(state->step, 3);
+  for (int i = 3; i < 6; ++i) ASSERT_TRUE(second->Step(d, Range(8 * (i % 4), 8 * (i % 4) + 8), 8).ok());
+  std::vector<Tensor> a = straight->model().parameters(), b = second->model().parameters();
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(a[i].equal(b[i])) << "parameter " << i;
+}
+
+TEST(TrainerTest, BadCheckpointsLeaveTheTrainerUnchanged) {
+  const std::string dir = testing::TempDir();
+  auto t = Trainer::Create(SmallConfig(), 20, 4).value();
+  std::vector<Tensor> before;
+  for (const Tensor& p : t->model().parameters()) before.push_back(p.clone());
+  // Another model's checkpoint.
+  JobConfig other = SmallConfig();
+  other.set_hidden(0, 8);
+  ASSERT_TRUE(Trainer::Create(other, 20, 4).value()->SaveCheckpoint(dir + "/other.ckpt", {}).ok());
+  absl::StatusOr<TrainingState> s = t->LoadCheckpoint(dir + "/other.ckpt");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("model expects"), absl::string_view::npos) << s.status();
+  // Another seed's checkpoint.
+  JobConfig seeded = SmallConfig();
+  seeded.set_seed(99);
+  ASSERT_TRUE(Trainer::Create(seeded, 20, 4).value()->SaveCheckpoint(dir + "/seed.ckpt", {}).ok());
+  s = t->LoadCheckpoint(dir + "/seed.ckpt");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("seed 99"), absl::string_view::npos);
+  // A missing file.
+  EXPECT_FALSE(t->LoadCheckpoint(dir + "/none.ckpt").ok());
+  std::vector<Tensor> after = t->model().parameters();
+  for (size_t i = 0; i < after.size(); ++i) EXPECT_TRUE(after[i].equal(before[i]));
+}
+
+}  // namespace
+}  // namespace concord

@@ -1,0 +1,43 @@
+// File: worker/standalone.h
+//
+// The single-process training run (worker --standalone): load the dataset, train for the
+// configured epochs with progress lines, evaluate on the test set, write metrics and
+// checkpoints under run_dir, and resume from the newest valid checkpoint when asked.
+// SIGINT/SIGTERM stop it after the current step, with a final checkpoint when run_dir is set.
+#ifndef CONCORD_WORKER_STANDALONE_H_
+#define CONCORD_WORKER_STANDALONE_H_
+
+#include <atomic>
+#include <iosfwd>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "proto/job.pb.h"
+
+namespace concord {
+
+struct RunSummary {
+  double test_accuracy = 0;
+  double final_train_loss = 0;        // mean per-sample loss over the last epoch trained
+  double train_samples_per_sec = 0;   // training steps only: no loading, evaluation or I/O
+  int64_t epochs = 0;                 // epochs completed
+  int64_t steps = 0;                  // optimizer steps in all (resumed ones included)
+  int world_size = 1;
+  bool interrupted = false;           // stopped by a signal before the end
+};
+
+// The summary as the one-line JSON object a run prints last.
+std::string SummaryJson(const RunSummary& summary);
+
+// Set from signal handlers; the loop stops after the current step when it is true.
+std::atomic<bool>& StopRequested();
+void InstallStopSignalHandlers();
+
+absl::StatusOr<RunSummary> RunStandalone(const JobConfig& config, bool resume, std::ostream& out);
+
+// The newest checkpoint in run_dir ("checkpoint-<step>.ckpt"), newest first.
+std::vector<std::string> ListCheckpoints(const std::string& run_dir);
+
+}  // namespace concord
+
+#endif  // CONCORD_WORKER_STANDALONE_H_

@@ -1,0 +1,172 @@
+#include "worker/trainer.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "tensor/autograd/graph.h"
+#include "tensor/nn/loss.h"
+#include "tensor/nn/state_dict.h"
+#include "worker/job_config.h"
+
+namespace concord {
+namespace {
+
+absl::StatusOr<optim::Schedule> MakeSchedule(const JobConfig& c) {
+  absl::StatusOr<optim::Schedule::Kind> kind = optim::ParseScheduleKind(c.lr_schedule());
+  if (!kind.ok()) return kind.status();
+  switch (*kind) {
+    case optim::Schedule::Kind::kConstant: return optim::Schedule::Constant(c.lr());
+    case optim::Schedule::Kind::kStep: return optim::Schedule::Step(c.lr(), c.lr_step_size(), c.lr_gamma());
+    case optim::Schedule::Kind::kCosine: return optim::Schedule::Cosine(c.lr(), c.epochs(), c.lr_eta_min());
+  }
+  return absl::InternalError("unreachable");
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const JobConfig& config, int64_t input_features,
+                                                         int num_classes) {
+  absl::StatusOr<nn::Activation> activation = nn::ParseActivation(config.activation());
+  if (!activation.ok()) return activation.status();
+  absl::StatusOr<nn::Init> init = nn::ParseInit(config.init());
+  if (!init.ok()) return init.status();
+  absl::StatusOr<optim::Schedule> schedule = MakeSchedule(config);
+  if (!schedule.ok()) return schedule.status();
+  set_num_threads(config.threads());
+
+  std::vector<int64_t> sizes{input_features};
+  for (int64_t h : HiddenSizes(config)) sizes.push_back(h);
+  sizes.push_back(num_classes);
+  Generator gen(config.seed());
+  std::shared_ptr<nn::Sequential> model = nn::MakeMlp(sizes, *activation, *init, gen);
+  model->allocate_grads();  // plan gradient memory before the first step
+  absl::StatusOr<std::unique_ptr<optim::Sgd>> sgd =
+      optim::Sgd::Create(model->parameters(), {.lr = config.lr(),
+                                               .momentum = config.momentum(),
+                                               .dampening = config.dampening(),
+                                               .weight_decay = config.weight_decay(),
+                                               .nesterov = config.nesterov()});
+  if (!sgd.ok()) return sgd.status();
+  return std::unique_ptr<Trainer>(new Trainer(config, std::move(model), *std::move(sgd), *schedule));
+}
+
+Trainer::Trainer(JobConfig config, std::shared_ptr<nn::Sequential> model, std::unique_ptr<optim::Sgd> sgd,
+                 optim::Schedule schedule)
+    : config_(std::move(config)), model_(std::move(model)), sgd_(std::move(sgd)), schedule_(schedule) {
+  norm_ = {.mean = config_.normalize_mean(), .std = config_.normalize_std()};
+}
+
+absl::Status Trainer::SetGradientSync(GradientSync* sync) {
+  sync_ = sync;
+  return sync ? sync->Attach(model_->parameters()) : absl::OkStatus();
+}
+
+void Trainer::SetEpoch(int64_t epoch) { sgd_->set_lr(schedule_.LearningRate(epoch)); }
+
+absl::StatusOr<double> Trainer::Step(const data::Dataset& data, std::span<const int64_t> indices,
+                                     int64_t global_batch) {
+  try {
+    data.Gather(indices.data(), static_cast<int64_t>(indices.size()), norm_, &x_, &y_);
+    Tensor loss = nn::cross_entropy(model_->Forward(x_), y_, static_cast<double>(global_batch));
+    loss.backward();
+    if (sync_ != nullptr) {
+      if (absl::Status s = sync_->Finish(); !s.ok()) return s;
+    }
+    sgd_->Step();
+    sgd_->ZeroGrad();
+    return loss.item() * static_cast<double>(global_batch);
+  } catch (const TensorError& e) {
+    // Programming errors surface as a Status at this boundary (the step loop), not a crash.
+    return absl::InternalError(absl::StrCat("training step failed: ", e.what()));
+  }
+}
+
+EvalResult Trainer::Evaluate(const data::Dataset& data, std::span<const int64_t> indices) {
+  autograd::NoGradGuard no_grad;
+  std::vector<int64_t> all;
+  if (indices.empty()) {
+    all.resize(data.size());
+    for (int64_t i = 0; i < data.size(); ++i) all[i] = i;
+    indices = all;
+  }
+  EvalResult r;
+  constexpr int64_t kChunk = 1000;
+  Tensor x, y;
+  for (size_t start = 0; start < indices.size(); start += kChunk) {
+    const int64_t n = std::min<int64_t>(kChunk, static_cast<int64_t>(indices.size() - start));
+    data.Gather(indices.data() + start, n, norm_, &x, &y);
+    Tensor logits = model_->Forward(x);
+    r.loss_sum += nn::cross_entropy(logits, y, 1.0).item();
+    r.correct += eq(logits.argmax(1), y).sum().item<int64_t>();
+    r.count += n;
+  }
+  return r;
+}
+
+absl::Status Trainer::SaveCheckpoint(const std::string& path, const TrainingState& state) const {
+  nn::NamedTensors tensors;
+  for (auto& [name, t] : model_->named_parameters()) tensors.emplace_back("model." + name, t);
+  const std::vector<Tensor>& buffers = sgd_->momentum_buffers();
+  for (size_t i = 0; i < buffers.size(); ++i) {
+    if (buffers[i].defined()) tensors.emplace_back(absl::StrCat("optimizer.momentum.", i), buffers[i]);
+  }
+  tensors.emplace_back("state.epoch", scalar_tensor(state.epoch, kInt64));
+  tensors.emplace_back("state.next_batch", scalar_tensor(state.next_batch, kInt64));
+  tensors.emplace_back("state.step", scalar_tensor(state.step, kInt64));
+  tensors.emplace_back("state.seed", scalar_tensor(static_cast<int64_t>(config_.seed()), kInt64));
+  return nn::SaveTensors(path, tensors);
+}
+
+absl::StatusOr<TrainingState> Trainer::LoadCheckpoint(const std::string& path) {
+  absl::StatusOr<nn::NamedTensors> loaded = nn::LoadTensors(path);
+  if (!loaded.ok()) return loaded.status();
+  nn::NamedTensors model_tensors;
+  std::vector<Tensor> buffers(model_->parameters().size());
+  TrainingState state;
+  int64_t seed = -1;
+  for (auto& [name, t] : *loaded) {
+    auto scalar = [&](int64_t* out) {
+      if (t.numel() != 1 || t.dtype() != kInt64) return false;
+      *out = t.item<int64_t>();
+      return true;
+    };
+    bool ok = true;
+    if (name.rfind("model.", 0) == 0) {
+      model_tensors.emplace_back(name.substr(6), t);
+    } else if (name.rfind("optimizer.momentum.", 0) == 0) {
+      size_t i = std::stoul(name.substr(19));
+      ok = i < buffers.size();
+      if (ok) buffers[i] = t;
+    } else if (name == "state.epoch") {
+      ok = scalar(&state.epoch);
+    } else if (name == "state.next_batch") {
+      ok = scalar(&state.next_batch);
+    } else if (name == "state.step") {
+      ok = scalar(&state.step);
+    } else if (name == "state.seed") {
+      ok = scalar(&seed);
+    } else {
+      ok = false;
+    }
+    if (!ok) return absl::InvalidArgumentError(absl::StrCat(path, ": unexpected checkpoint entry '", name, "'"));
+  }
+  if (seed != static_cast<int64_t>(config_.seed())) {
+    return absl::FailedPreconditionError(absl::StrCat(path, ": checkpoint of a run with seed ", seed,
+                                                      ", this job has seed ", config_.seed(),
+                                                      "; resuming would not continue the same run"));
+  }
+  // Check the optimizer state against the parameters before changing anything.
+  const std::vector<Tensor> params = model_->parameters();
+  for (size_t i = 0; i < buffers.size(); ++i) {
+    if (buffers[i].defined() && buffers[i].shape() != params[i].shape()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": momentum buffer ", i, " has shape ",
+                                                     ShapeToString(buffers[i].shape()), ", parameter ", i, " has ",
+                                                     ShapeToString(params[i].shape())));
+    }
+  }
+  if (absl::Status s = nn::CopyIntoModule(*model_, model_tensors, path); !s.ok()) return s;
+  if (absl::Status s = sgd_->LoadState(buffers, state.step); !s.ok()) return s;
+  return state;
+}
+
+}  // namespace concord

@@ -1,0 +1,101 @@
+// File: worker/trainer.h
+//
+// Trainer: the model, the optimizer and one training step, as every worker runs them. The
+// standalone worker drives it over whole batches; the distributed worker hands it its shard
+// of each global batch and plugs its gradient all-reduce in as a GradientSync. The loss of a
+// step is normalised by the GLOBAL batch size, so the gradients summed over all workers'
+// shards equal those of one process on the whole batch.
+//
+//   ASSIGN_OR_RETURN(auto trainer, Trainer::Create(config, 784, 10));
+//   trainer->SetEpoch(0);
+//   ASSIGN_OR_RETURN(double loss_sum, trainer->Step(train, indices, /*global_batch=*/100));
+//   EvalResult r = trainer->Evaluate(test);
+#ifndef CONCORD_WORKER_TRAINER_H_
+#define CONCORD_WORKER_TRAINER_H_
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "proto/job.pb.h"
+#include "tensor/data/dataset.h"
+#include "tensor/nn/sequential.h"
+#include "tensor/optim/schedule.h"
+#include "tensor/optim/sgd.h"
+
+namespace concord {
+
+// Makes the gradients of all replicas equal between backward and the optimizer step.
+class GradientSync {
+ public:
+  virtual ~GradientSync() = default;
+  // Called once with the parameters, before the first step (e.g. to make their .grad views
+  // into flat buckets and register grad-ready hooks).
+  virtual absl::Status Attach(const std::vector<Tensor>& params) = 0;
+  // Called after each backward; returns when every gradient is synchronised.
+  virtual absl::Status Finish() = 0;
+};
+
+struct EvalResult {
+  int64_t correct = 0;
+  int64_t count = 0;
+  double loss_sum = 0;
+  double accuracy() const { return count ? static_cast<double>(correct) / count : 0; }
+  double mean_loss() const { return count ? loss_sum / count : 0; }
+};
+
+// Where training stands: saved in checkpoints with the model and optimizer.
+struct TrainingState {
+  int64_t epoch = 0;       // current epoch (0-based)
+  int64_t next_batch = 0;  // first batch of that epoch not yet trained
+  int64_t step = 0;        // optimizer steps taken in all
+};
+
+class Trainer {
+ public:
+  // A model [input_features, hidden..., num_classes] from config (seeded by config.seed()).
+  static absl::StatusOr<std::unique_ptr<Trainer>> Create(const JobConfig& config, int64_t input_features,
+                                                          int num_classes);
+
+  // Optional; must outlive the trainer. Attach() is called here.
+  absl::Status SetGradientSync(GradientSync* sync);
+
+  // Applies the learning-rate schedule for this epoch.
+  void SetEpoch(int64_t epoch);
+
+  // Forward, loss (sum over these samples / global_batch), backward, sync, SGD step.
+  // Returns the sum of the per-sample losses over these samples.
+  absl::StatusOr<double> Step(const data::Dataset& data, std::span<const int64_t> indices, int64_t global_batch);
+
+  // Accuracy and loss over the given samples (all of data when empty), without gradients.
+  EvalResult Evaluate(const data::Dataset& data, std::span<const int64_t> indices = {});
+
+  // Model, optimizer state and training state, atomically (see tensor/nn/state_dict.h).
+  absl::Status SaveCheckpoint(const std::string& path, const TrainingState& state) const;
+  // Loads all of it or nothing: on error the model and optimizer are unchanged.
+  absl::StatusOr<TrainingState> LoadCheckpoint(const std::string& path);
+
+  nn::Sequential& model() { return *model_; }
+  optim::Sgd& optimizer() { return *sgd_; }
+  const JobConfig& config() const { return config_; }
+
+ private:
+  Trainer(JobConfig config, std::shared_ptr<nn::Sequential> model, std::unique_ptr<optim::Sgd> sgd,
+          optim::Schedule schedule);
+
+  JobConfig config_;
+  std::shared_ptr<nn::Sequential> model_;
+  std::unique_ptr<optim::Sgd> sgd_;
+  optim::Schedule schedule_;
+  data::Normalization norm_;
+  GradientSync* sync_ = nullptr;
+  Tensor x_, y_;  // batch buffers, reused every step
+};
+
+}  // namespace concord
+
+#endif  // CONCORD_WORKER_TRAINER_H_
