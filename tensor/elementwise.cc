@@ -323,6 +323,20 @@ Tensor tanh(const Tensor& a) {
   return RecordUnary(Unary(ops::UnaryOp::kTanh, "tanh", a, true), "TanhBackward", a,
                      [](const Tensor&, const Tensor& y) { return 1.0 - y * y; });
 }
+Tensor relu(const Tensor& a) {
+  TENSOR_CHECK(a.dtype() != kBool, "relu: not implemented for bool tensors");
+  Tensor out = empty(a.shape(), TensorOptions(a.dtype()).device(a.device()));
+  ops::Unary(ops::UnaryOp::kRelu, out, a);
+  if (NeedsGrad({&a})) {
+    Record(out, "ReluBackward", {a}, [y = out.detach()](const Tensor& g) {
+      Tensor grad = empty(g.shape(), TensorOptions(g.dtype()).device(g.device()));
+      ops::ReluBackward(grad, g, ops::BroadcastView(y, g.shape()));
+      return Grads{grad};
+    });
+  }
+  return out;
+}
+
 Tensor exp(const Tensor& a) {
   return RecordUnary(Unary(ops::UnaryOp::kExp, "exp", a, true), "ExpBackward", a,
                      [](const Tensor&, const Tensor& y) { return y; });

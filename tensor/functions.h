@@ -101,6 +101,7 @@ Tensor sqrt(const Tensor& a);
 Tensor abs(const Tensor& a);
 Tensor sigmoid(const Tensor& a);  // 1 / (1 + exp(-a)), without overflow for any a
 Tensor tanh(const Tensor& a);
+Tensor relu(const Tensor& a);     // a <= 0 ? 0 : a (NaN passes); gradient 0 at 0
 Tensor clamp(const Tensor& a, std::optional<Scalar> min, std::optional<Scalar> max);
 
 // ---- Reductions: see Tensor::sum and friends ---------------------------------------------

@@ -30,9 +30,17 @@ Tensor mm(const Tensor& a, const Tensor& b) {
   ops::Gemm(out, a, b);
   if (autograd::NeedsGrad({&a, &b})) {
     // dA = dC B^T, dB = A^T dC: transposed views, read in place by BLAS.
+    // dA = dC B^T, dB = A^T dC, each produced in its operand's layout: for a transposed
+    // operand (a weight W used as W.t()) the transpose of its gradient is computed
+    // contiguously and returned as a .t() view, so the gradient reaching W is contiguous
+    // (PyTorch's mm_mat2_backward does the same).
     autograd::Record(out, "MmBackward", {a, b}, [x = a.detach(), y = b.detach(), na = a.requires_grad(),
                                                   nb = b.requires_grad()](const Tensor& g) {
-      return std::vector<Tensor>{na ? mm(g, y.t()) : Tensor(), nb ? mm(x.t(), g) : Tensor()};
+      auto column_major = [](const Tensor& t) { return t.strides()[0] == 1 && t.strides()[1] != 1; };
+      Tensor ga, gb;
+      if (na) ga = column_major(x) ? mm(y, g.t()).t() : mm(g, y.t());
+      if (nb) gb = column_major(y) ? mm(g.t(), x).t() : mm(x.t(), g);
+      return std::vector<Tensor>{ga, gb};
     });
   }
   return out;

@@ -56,6 +56,17 @@ Tensor ReduceDim(ReduceOp op, const Tensor& a, int64_t dim, bool keepdim) {
     return ReduceAll(op, a);
   }
   dim = WrapDim(dim, a.dim(), OpName(op));
+  if (op == ReduceOp::kSum && dim < a.dim() - 1 && a.is_contiguous() && a.shape()[dim] > 0) {
+    // Rows summed into rows (the bias gradient's shape): contiguous and vectorised.
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < dim; ++d) outer *= a.shape()[d];
+    for (int64_t d = dim + 1; d < a.dim(); ++d) inner *= a.shape()[d];
+    Shape shape = a.shape();
+    shape.erase(shape.begin() + dim);
+    Tensor out = empty(shape, TensorOptions(ResultType(op, a.dtype())).device(a.device()));
+    ops::SumMiddleDim(out, a, outer, a.shape()[dim], inner);
+    return keepdim ? out.unsqueeze(dim) : out;
+  }
   std::vector<int64_t> order;
   for (int64_t d = 0; d < a.dim(); ++d) {
     if (d != dim) order.push_back(d);

@@ -67,7 +67,15 @@ absl::StatusOr<double> Trainer::Step(const data::Dataset& data, std::span<const 
                                      int64_t global_batch) {
   try {
     data.Gather(indices.data(), static_cast<int64_t>(indices.size()), norm_, &x_, &y_);
-    Tensor loss = nn::cross_entropy(model_->Forward(x_), y_, static_cast<double>(global_batch));
+  } catch (const TensorError& e) {
+    return absl::InvalidArgumentError(absl::StrCat("training step: ", e.what()));
+  }
+  return StepOn(x_, y_, global_batch);
+}
+
+absl::StatusOr<double> Trainer::StepOn(const Tensor& x, const Tensor& y, int64_t global_batch) {
+  try {
+    Tensor loss = nn::cross_entropy(model_->Forward(x), y, static_cast<double>(global_batch));
     loss.backward();
     if (sync_ != nullptr) {
       if (absl::Status s = sync_->Finish(); !s.ok()) return s;

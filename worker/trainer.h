@@ -70,6 +70,8 @@ class Trainer {
   // Forward, loss (sum over these samples / global_batch), backward, sync, SGD step.
   // Returns the sum of the per-sample losses over these samples.
   absl::StatusOr<double> Step(const data::Dataset& data, std::span<const int64_t> indices, int64_t global_batch);
+  // The same on a batch already gathered (x [n, features] float32, y [n] int64).
+  absl::StatusOr<double> StepOn(const Tensor& x, const Tensor& y, int64_t global_batch);
 
   // Accuracy and loss over the given samples (all of data when empty), without gradients.
   EvalResult Evaluate(const data::Dataset& data, std::span<const int64_t> indices = {});

@@ -25,6 +25,9 @@ class AccumulateGrad final : public Node {
       // A fresh buffer: grad may be a view of something else (an expanded scalar, say).
       acc = ops::NewTensor(shape_, dtype_, grad.device());
       ops::CopyCast(acc, grad);
+    } else if (meta_->grad_is_zero) {
+      ops::CopyCast(acc, grad);  // 0 + grad, in place: the storage stays (bucket views rely on it)
+      meta_->grad_is_zero = false;
     } else {
       ops::Binary(ops::BinaryOp::kAdd, acc, acc, grad.dtype() == acc.dtype() ? grad : Cast(grad, acc.dtype()));
     }
@@ -107,7 +110,7 @@ void CheckInPlace(const Tensor& t, std::string_view op) {
 void ZeroGrad(const std::vector<Tensor>& tensors) {
   for (const Tensor& t : tensors) {
     const std::shared_ptr<AutogradMeta>& meta = t.autograd_meta();
-    if (meta && meta->grad.defined()) ops::Fill(meta->grad, 0);
+    if (meta && meta->grad.defined()) meta->grad_is_zero = true;
   }
 }
 

@@ -98,7 +98,9 @@ void CheckInPlace(const Tensor& t, std::string_view op);
 // undefined). See Tensor::backward.
 void Backward(const Tensor& root, const Tensor& grad_output);
 
-// Sets each tensor's .grad to zero in place (keeping its storage), where it has one.
+// Sets each tensor's .grad to zero (keeping its storage), where it has one. Lazily: the
+// gradient is marked zero, the next backward writes it instead of adding to it, and reading
+// it first (Tensor::grad) fills the zeros. This saves a pass over every gradient per step.
 void ZeroGrad(const std::vector<Tensor>& tensors);
 
 // Gives each tensor that has no .grad a zero one, so that a training loop's gradient memory
@@ -112,6 +114,7 @@ void AllocateGrads(const std::vector<Tensor>& tensors);
 struct AutogradMeta {
   bool requires_grad = false;
   Tensor grad;                                  // accumulated gradient (leaves)
+  bool grad_is_zero = false;                    // grad's contents are stale and mean zero
   std::shared_ptr<autograd::Node> grad_fn;      // producer (non-leaves)
   std::weak_ptr<autograd::Node> grad_accumulator;  // AccumulateGrad (leaves), made lazily
   std::vector<Tensor::GradHook> hooks;          // grad-ready hooks (leaves)

@@ -1,5 +1,6 @@
 // Tensor's autograd methods (declared in tensor/tensor.h).
 #include "tensor/autograd/graph.h"
+#include "tensor/ops/kernels.h"
 
 namespace concord {
 
@@ -29,7 +30,12 @@ bool Tensor::is_leaf() const {
 
 Tensor Tensor::grad() const {
   const std::shared_ptr<AutogradMeta>& meta = autograd_meta();
-  return meta ? meta->grad : Tensor();
+  if (!meta) return Tensor();
+  if (meta->grad_is_zero) {  // see autograd::ZeroGrad
+    ops::Fill(meta->grad, 0);
+    meta->grad_is_zero = false;
+  }
+  return meta->grad;
 }
 
 void Tensor::set_grad(const Tensor& grad) const {
@@ -37,6 +43,7 @@ void Tensor::set_grad(const Tensor& grad) const {
                ShapeToString(grad.defined() ? grad.shape() : Shape{}), " for a tensor of shape ", ShapeToString(shape()));
   if (!autograd_meta()) set_autograd_meta(std::make_shared<AutogradMeta>());
   autograd_meta()->grad = grad;
+  autograd_meta()->grad_is_zero = false;
 }
 
 std::shared_ptr<autograd::Node> Tensor::grad_fn() const {

@@ -3,13 +3,8 @@
 #include "absl/status/status.h"
 
 namespace concord::nn {
-namespace {
-Tensor Zero(const Tensor& x) { return zeros({}, x.dtype()); }
-}  // namespace
 
-// "x <= 0 ? 0 : x" rather than "x > 0 ? x : 0", so that NaN passes through (as torch.relu).
-Tensor relu(const Tensor& x) { return where(le(x, 0), Zero(x), x); }
-
+// Selecting with x <= 0 (not x > 0) lets NaN pass, as PyTorch's activations do.
 Tensor leaky_relu(const Tensor& x, double alpha) { return where(le(x, 0), x * alpha, x); }
 
 Tensor elu(const Tensor& x, double alpha) {

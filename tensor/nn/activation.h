@@ -13,7 +13,7 @@
 
 namespace concord::nn {
 
-Tensor relu(const Tensor& x);                              // max(x, 0); gradient 0 at 0
+using concord::relu;     // max(x, 0), NaN passing; gradient 0 at 0
 using concord::sigmoid;  // 1 / (1 + exp(-x)): primitives of the tensor library,
 using concord::tanh;     // with stable kernels and closed-form gradients
 Tensor leaky_relu(const Tensor& x, double alpha = 0.01);  // x > 0 ? x : alpha x

@@ -28,14 +28,18 @@ Tensor mse(const Tensor& y, const Tensor& t) {
 Tensor one_hot(const Tensor& labels, int64_t classes, DType dtype) {
   TENSOR_CHECK(labels.dtype() == kInt64 && labels.dim() == 1, "one_hot: expected 1-D int64 labels, got ",
                DTypeName(labels.dtype()), " ", ShapeToString(labels.shape()));
+  TENSOR_CHECK(IsFloating(dtype), "one_hot: expected a floating dtype, got ", DTypeName(dtype));
   Tensor out = zeros({labels.numel(), classes}, dtype);
   Tensor l = labels.contiguous();
   const int64_t* p = l.data<int64_t>();
-  for (int64_t i = 0; i < l.numel(); ++i) {
-    TENSOR_CHECK(p[i] >= 0 && p[i] < classes, "one_hot: label ", p[i], " at index ", i, " is outside [0, ",
-                 classes, ")");
-    out[i][p[i]].fill_(1);
-  }
+  DispatchFloating(dtype, [&]<typename T>() {
+    T* o = out.data<T>();
+    for (int64_t i = 0; i < l.numel(); ++i) {
+      TENSOR_CHECK(p[i] >= 0 && p[i] < classes, "one_hot: label ", p[i], " at index ", i, " is outside [0, ",
+                   classes, ")");
+      o[i * classes + p[i]] = 1;
+    }
+  });
   return out;
 }
 

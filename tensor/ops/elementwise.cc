@@ -198,8 +198,15 @@ void Unary(UnaryOp op, const Tensor& out, const Tensor& a) {
             return static_cast<T>(e / (1 + e));
           });
         case UnaryOp::kTanh: return UnaryLoop<T, T>(out, a, [](T x) { return static_cast<T>(std::tanh(x)); });
+        case UnaryOp::kRelu: return UnaryLoop<T, T>(out, a, [](T x) { return x <= 0 ? T(0) : x; });  // NaN passes
       }
     }
+  });
+}
+
+void ReluBackward(const Tensor& out, const Tensor& grad, const Tensor& y) {
+  DispatchFloating(grad.dtype(), [&]<typename T>() {
+    BinaryLoop<T, T>(out, grad, y, [](T g, T v) { return v > 0 ? g : T(0); });
   });
 }
 

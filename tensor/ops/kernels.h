@@ -30,7 +30,7 @@ void Binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, Sc
 // out = a (op) s, a scalar converted to a's dtype.
 void BinaryScalar(BinaryOp op, const Tensor& out, const Tensor& a, Scalar s);
 
-enum class UnaryOp { kNeg, kExp, kLog, kSqrt, kAbs, kSigmoid, kTanh };
+enum class UnaryOp { kNeg, kExp, kLog, kSqrt, kAbs, kSigmoid, kTanh, kRelu };
 void Unary(UnaryOp op, const Tensor& out, const Tensor& a);
 // out = min(max(a, lo), hi); either bound may be absent.
 void Clamp(const Tensor& out, const Tensor& a, std::optional<Scalar> lo, std::optional<Scalar> hi);
@@ -41,6 +41,13 @@ enum class ReduceOp { kSum, kMax, kMin, kArgMax, kArgMin };
 // Reduces the last dim of `in` ([..., n], any strides) into out ([...], contiguous).
 // kSum accumulates in double (float32) or the dtype itself; kArg* write int64 indices.
 void ReduceLastDim(ReduceOp op, const Tensor& out, const Tensor& in);
+
+// out[o, j] = sum_i in[o, i, j] for a contiguous in viewed as [outer, n, inner] and a
+// contiguous out [outer, inner]: the sum over a dim that is not the last, read row by row.
+void SumMiddleDim(const Tensor& out, const Tensor& in, int64_t outer, int64_t n, int64_t inner);
+
+// out = y > 0 ? grad : 0 (the gradient of relu, given its output y).
+void ReluBackward(const Tensor& out, const Tensor& grad, const Tensor& y);
 
 // out[n, m] = a[n, k] @ b[k, m] (+ out if accumulate). a and b may be transposed views
 // (either stride 1); out must be contiguous. float32/float64 go to OpenBLAS, int64 to a loop.

@@ -62,6 +62,24 @@ void ReduceRows(ReduceOp op, const Tensor& out, const Tensor& in) {
 
 }  // namespace
 
+void SumMiddleDim(const Tensor& out, const Tensor& in, int64_t outer, int64_t n, int64_t inner) {
+  DispatchDType(in.dtype(), [&]<typename T>() {
+    DispatchDType(out.dtype(), [&]<typename O>() {
+      const T* x = reinterpret_cast<const T*>(in.raw_data());
+      O* y = reinterpret_cast<O*>(out.raw_data());
+      std::vector<SumAcc<T>> acc(inner);
+      for (int64_t o = 0; o < outer; ++o) {
+        std::fill(acc.begin(), acc.end(), SumAcc<T>(0));
+        for (int64_t i = 0; i < n; ++i) {
+          const T* row = x + (o * n + i) * inner;
+          for (int64_t j = 0; j < inner; ++j) acc[j] += row[j];
+        }
+        for (int64_t j = 0; j < inner; ++j) y[o * inner + j] = static_cast<O>(acc[j]);
+      }
+    });
+  });
+}
+
 void ReduceLastDim(ReduceOp op, const Tensor& out, const Tensor& in) {
   DispatchDType(in.dtype(), [&]<typename T>() {
     DispatchDType(out.dtype(), [&]<typename O>() { ReduceRows<T, O>(op, out, in); });
