@@ -1,0 +1,28 @@
+// File: worker/comm/communicator.cc
+#include "worker/comm/communicator.h"
+
+#include "tensor/error.h"
+
+namespace concord::comm {
+
+absl::Status CheckCollectiveTensor(const Tensor& t, std::string_view op, int rank) {
+  if (!t.defined()) {
+    return absl::InvalidArgumentError(
+        StrCat(op, " on rank ", rank, ": expected a defined tensor, got an undefined one"));
+  }
+  const DType dtype = t.dtype();
+  if (dtype != kFloat32 && dtype != kFloat64 && dtype != kInt64) {
+    return absl::InvalidArgumentError(
+        StrCat(op, " on rank ", rank, ": expected a float32, float64 or int64 tensor, got ",
+               DTypeName(dtype), " (convert with .to(kFloat32))"));
+  }
+  if (!t.is_contiguous()) {
+    return absl::InvalidArgumentError(
+        StrCat(op, " on rank ", rank, ": expected a contiguous tensor, got shape ",
+               ShapeToString(t.shape()), " with non-contiguous strides ",
+               ShapeToString(t.strides()), " (call .contiguous() and copy the result back)"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace concord::comm

@@ -1,0 +1,312 @@
+// File: worker/comm/gloo_communicator.cc
+//
+// Note [Abort]
+// Gloo (2022-05) cannot cancel a collective that is blocked in a receive: its unbound
+// buffers wait on their own condition variable until data arrives, the peer's connection
+// fails, or the op's timeout passes. So Abort() does two things:
+//   1. OpQueue::Abort(): every Work (queued or running) completes with kAborted at once, and
+//      every later call fails at once. The running collective's closure keeps its tensor
+//      alive, so Gloo's late writes land in memory it still owns.
+//   2. gloo::Context::closeConnections(): closes this rank's sockets (a hard close with
+//      SO_LINGER 0), so peers blocked on this rank fail promptly with "Connection closed by
+//      peer" instead of waiting for their timeout.
+// The collective that was running on this rank's own thread may still sit in Gloo until its
+// timeout. Nobody waits for it: the destructor of an aborted communicator detaches the
+// communication thread (OpQueue), which owns the Gloo context and the op's tensor and ends
+// on its own once Gloo gives up.
+//
+// Note [SIGPIPE]
+// Gloo writes to its sockets with writev(2), without MSG_NOSIGNAL. A write to a connection
+// the peer has closed (a peer died, or aborted) raises SIGPIPE, whose default action kills
+// the whole process -- the survivors of a failure would die with it. Rather than ignoring
+// SIGPIPE process-wide behind the caller's back, CreateGlooCommunicator blocks it in the
+// calling thread while it creates Gloo's device (whose event-loop thread inherits the mask)
+// and the communication thread (likewise): the only threads that write to Gloo's sockets.
+// There a broken connection is an EPIPE error, which Gloo reports as an exception. The
+// calling thread's mask is restored afterwards (a SIGPIPE left pending meanwhile is dropped).
+#include "worker/comm/gloo_communicator.h"
+
+#include <signal.h>
+#include <time.h>
+
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/time/time.h"
+#include "gloo/allreduce.h"
+#include "gloo/barrier.h"
+#include "gloo/broadcast.h"
+#include "gloo/common/error.h"
+#include "gloo/common/logging.h"
+#include "gloo/math.h"
+#include "gloo/rendezvous/context.h"
+#include "gloo/transport/tcp/device.h"
+#include "common/status_macros.h"
+#include "tensor/error.h"
+#include "tensor/tensor.h"
+#include "worker/comm/gloo_store_adapter.h"
+#include "worker/comm/op_queue.h"
+
+namespace concord::comm {
+namespace {
+
+// Blocks SIGPIPE in the calling thread for its lifetime; threads created meanwhile keep it
+// blocked. See Note [SIGPIPE].
+class ScopedSigpipeBlock {
+ public:
+  ScopedSigpipeBlock() {
+    sigemptyset(&sigpipe_);
+    sigaddset(&sigpipe_, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &sigpipe_, &old_);
+  }
+  ~ScopedSigpipeBlock() {
+    sigset_t pending;
+    if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1 &&
+        sigismember(&old_, SIGPIPE) == 0) {
+      const struct timespec no_wait = {0, 0};
+      sigtimedwait(&sigpipe_, nullptr, &no_wait);  // drop it rather than die on unblocking
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  ScopedSigpipeBlock(const ScopedSigpipeBlock&) = delete;
+  ScopedSigpipeBlock& operator=(const ScopedSigpipeBlock&) = delete;
+
+ private:
+  sigset_t sigpipe_;
+  sigset_t old_;
+};
+
+// Gloo's message on one line.
+std::string OneLine(const char* message) {
+  return absl::StrReplaceAll(message, {{"\r", " "}, {"\n", " "}});
+}
+
+// A Gloo failure as a Status: timeouts DeadlineExceeded, anything else Unavailable (a peer
+// died, a connection broke, or the ranks disagree on the collective).
+absl::Status FromGlooMessage(const std::string& what, const char* message) {
+  std::string text = OneLine(message);
+  std::string lower = absl::AsciiStrToLower(text);
+  if (absl::StrContains(lower, "timed out") || absl::StrContains(lower, "timeout")) {
+    return absl::DeadlineExceededError(absl::StrCat(what, " timed out: ", text));
+  }
+  return absl::UnavailableError(absl::StrCat(what, " failed: ", text));
+}
+
+// Runs fn, converting every exception it throws into a Status that names `what` (STYLE
+// point 10: Gloo's exceptions stop here).
+template <typename Fn>
+absl::Status CallGloo(const std::string& what, Fn&& fn) {
+  try {
+    fn();
+    return absl::OkStatus();
+  } catch (const StoreException& e) {
+    return absl::Status(e.status().code(), absl::StrCat(what, ": ", e.status().message()));
+  } catch (const gloo::Exception& e) {  // IoException, InvalidOperationException
+    return FromGlooMessage(what, e.what());
+  } catch (const gloo::EnforceNotMet& e) {
+    return FromGlooMessage(what, e.what());
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat(what, " failed: ", OneLine(e.what())));
+  }
+}
+
+// The element-wise sum Gloo's all-reduce applies (gloo::sum is overloaded; pick the
+// void-pointer form).
+template <typename T>
+gloo::AllreduceOptions::Func SumFunction() {
+  void (*fn)(void*, const void*, const void*, size_t) = &gloo::sum<T>;
+  return fn;
+}
+
+template <typename T>
+void RunAllReduce(const std::shared_ptr<gloo::Context>& context, const Tensor& t, uint32_t tag,
+                  std::chrono::milliseconds timeout) {
+  gloo::AllreduceOptions opts(context);
+  opts.setOutput(t.data<T>(), static_cast<size_t>(t.numel()));  // in place: no input
+  opts.setReduceFunction(SumFunction<T>());
+  opts.setAlgorithm(gloo::AllreduceOptions::Algorithm::RING);
+  opts.setTag(tag);
+  opts.setTimeout(timeout);
+  gloo::allreduce(opts);
+}
+
+template <typename T>
+void RunBroadcast(const std::shared_ptr<gloo::Context>& context, const Tensor& t, int root,
+                  uint32_t tag, std::chrono::milliseconds timeout) {
+  gloo::BroadcastOptions opts(context);
+  opts.setOutput(t.data<T>(), static_cast<size_t>(t.numel()));  // the root sends from it
+  opts.setRoot(root);
+  opts.setTag(tag);
+  opts.setTimeout(timeout);
+  gloo::broadcast(opts);
+}
+
+// Calls fn.template operator()<T>() for the dtypes CheckCollectiveTensor admits.
+template <typename Fn>
+void DispatchCollective(DType dtype, Fn&& fn) {
+  switch (dtype) {
+    case kFloat32: return fn.template operator()<float>();
+    case kFloat64: return fn.template operator()<double>();
+    case kInt64: return fn.template operator()<int64_t>();
+    case kBool: break;
+  }
+  throw std::logic_error("DispatchCollective: unchecked dtype");
+}
+
+std::string Describe(std::string_view op, const Tensor& t) {
+  return StrCat(op, "(", DTypeName(t.dtype()), ShapeToString(t.shape()), ")");
+}
+
+// What the collectives use, shared by the communicator and its communication thread (which
+// may outlive it after an abort; see OpQueue).
+struct GlooState {
+  std::shared_ptr<gloo::rendezvous::Context> context;
+  std::chrono::milliseconds timeout;  // of each collective
+  std::string owner;                  // "gloo rank 0 of 2", the start of every message
+  // A fresh tag per collective, the same sequence on every rank (they issue the same
+  // collectives in the same order), so a late message of a failed op never matches a later
+  // one. Used on the communication thread only.
+  uint32_t next_tag = 0;
+};
+
+class GlooCommunicator final : public Communicator {
+ public:
+  // Create under ScopedSigpipeBlock: queue_ starts the communication thread.
+  explicit GlooCommunicator(std::shared_ptr<GlooState> state)
+      : rank_(state->context->rank),
+        world_size_(state->context->size),
+        state_(std::move(state)),
+        queue_(state_->owner) {}
+
+  int rank() const override { return rank_; }
+  int world_size() const override { return world_size_; }
+
+  absl::Status AllReduceSum(Tensor& t) override { return AllReduceSumAsync(t)->Wait(); }
+
+  std::unique_ptr<Work> AllReduceSumAsync(Tensor t) override {
+    if (absl::Status s = CheckTensor(t, "AllReduceSum"); !s.ok()) {
+      return OpQueue::Completed(std::move(s));
+    }
+    std::string what = Describe("AllReduceSum", t);
+    return queue_.Submit(what, [state = state_, t, what] {
+      if (t.numel() == 0) return absl::OkStatus();
+      return CallGloo(absl::StrCat(state->owner, ": ", what), [&] {
+        DispatchCollective(t.dtype(), [&]<typename T>() {
+          RunAllReduce<T>(state->context, t, state->next_tag++, state->timeout);
+        });
+      });
+    });
+  }
+
+  absl::Status Broadcast(Tensor& t, int root) override {
+    RETURN_IF_ERROR(CheckTensor(t, "Broadcast"));
+    if (root < 0 || root >= world_size_) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          state_->owner, ": Broadcast root ", root, " out of range [0, ", world_size_, ")"));
+    }
+    std::string what = StrCat(Describe("Broadcast", t), " from root ", root);
+    auto run = [state = state_, t, root, what] {
+      if (t.numel() == 0) return absl::OkStatus();
+      return CallGloo(absl::StrCat(state->owner, ": ", what), [&] {
+        DispatchCollective(t.dtype(), [&]<typename T>() {
+          RunBroadcast<T>(state->context, t, root, state->next_tag++, state->timeout);
+        });
+      });
+    };
+    return queue_.Submit(what, std::move(run))->Wait();
+  }
+
+  absl::Status Barrier() override {
+    auto run = [state = state_] {
+      return CallGloo(absl::StrCat(state->owner, ": Barrier"), [&] {
+        gloo::BarrierOptions opts(state->context);
+        opts.setTag(state->next_tag++);
+        opts.setTimeout(state->timeout);
+        gloo::barrier(opts);
+      });
+    };
+    return queue_.Submit("Barrier", std::move(run))->Wait();
+  }
+
+  void Abort() override {
+    if (!queue_.Abort()) return;
+    // See Note [Abort]. closeConnections takes each pair's own lock, as Gloo's device thread
+    // and the collectives do, so it may run while the communication thread is in a collective.
+    (void)CallGloo(absl::StrCat(state_->owner, ": Abort"),
+                   [&] { state_->context->closeConnections(); });
+  }
+
+ private:
+  absl::Status CheckTensor(const Tensor& t, std::string_view op) const {
+    RETURN_IF_ERROR(CheckCollectiveTensor(t, op, rank_));
+    if (!t.device().is_cpu()) {
+      return absl::UnimplementedError(StrCat(
+          op, " on rank ", rank_, ": the Gloo communicator takes CPU tensors, got one on ",
+          t.device().ToString(), " (staging through host memory is not implemented yet)"));
+    }
+    return absl::OkStatus();
+  }
+
+  const int rank_;
+  const int world_size_;
+  std::shared_ptr<GlooState> state_;
+  OpQueue queue_;  // last: stopped (joined, or detached after Abort) first
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Communicator>> CreateGlooCommunicator(
+    KeyValueStore& store, int rank, int world_size, GlooOptions options) {
+  if (world_size < 1 || rank < 0 || rank >= world_size) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "CreateGlooCommunicator: expected 0 <= rank < world_size, got rank ", rank,
+        " and world_size ", world_size));
+  }
+  if (options.timeout <= absl::ZeroDuration() || options.timeout == absl::InfiniteDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "CreateGlooCommunicator: GlooOptions.timeout must be positive and finite, got ",
+        absl::FormatDuration(options.timeout)));
+  }
+  const std::string owner = absl::StrCat("gloo rank ", rank, " of ", world_size);
+  // Gloo's event-loop thread and our communication thread are created below and inherit
+  // the blocked SIGPIPE. See Note [SIGPIPE].
+  ScopedSigpipeBlock block_sigpipe;
+
+  gloo::transport::tcp::attr attr;
+  if (!options.interface.empty()) {
+    attr.iface = options.interface;
+  } else {
+    attr.hostname = options.hostname;
+  }
+  std::shared_ptr<gloo::transport::Device> device;
+  absl::Status status = CallGloo(absl::StrCat(owner, ": creating the TCP device"),
+                                 [&] { device = gloo::transport::tcp::CreateDevice(attr); });
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        status.message(), " (cannot bind to ",
+        options.interface.empty() ? "hostname '" + options.hostname + "'"
+                                  : "interface '" + options.interface + "'",
+        "; set GlooOptions.hostname or .interface to an address of this machine)"));
+  }
+
+  auto context = std::make_shared<gloo::rendezvous::Context>(rank, world_size);
+  context->setTimeout(absl::ToChronoMilliseconds(options.timeout));
+  GlooStoreAdapter adapter(store, options.timeout);
+  RETURN_IF_ERROR(CallGloo(absl::StrCat(owner, ": connecting to the other ranks"),
+                                 [&] { context->connectFullMesh(adapter, device); }));
+  auto state = std::make_shared<GlooState>();
+  state->context = std::move(context);
+  state->timeout = absl::ToChronoMilliseconds(options.timeout);
+  state->owner = owner;
+  return std::unique_ptr<Communicator>(std::make_unique<GlooCommunicator>(std::move(state)));
+}
+
+}  // namespace concord::comm
