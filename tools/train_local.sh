@@ -1,43 +1,81 @@
 #!/usr/bin/env bash
 # The default training job on this machine: installs what it needs (tools/setup.sh), builds
-# the worker optimised, and trains the reference model (784-100-10 ReLU MLP, SGD lr 0.1,
-# batch 100) on Fashion-MNIST from Debian's dataset-fashion-mnist package, printing progress
-# and the test accuracy after each epoch. The last line of stdout is one JSON object:
-# test_accuracy, final_train_loss, train_samples_per_sec, epochs, steps, world_size.
+# the coordinator and the worker optimised, then runs a coordinator and N workers here that
+# train the reference model (784-100-10 ReLU MLP, SGD lr 0.1, global batch 100) on
+# Fashion-MNIST from Debian's dataset-fashion-mnist package with data-parallel SGD: each
+# worker trains on its shard of every batch and the gradients are all-reduced with Gloo.
+# It prints the coordinator's progress and the test accuracy after each epoch, says where
+# metrics and checkpoints are, and ends stdout with one JSON line: test_accuracy,
+# final_train_loss, train_samples_per_sec, epochs, steps, world_size.
 #
-#   tools/train_local.sh [--epochs=N] [--config=FILE] [--dataset=DIR] [--seed=N]
-#                        [--run_dir=DIR] [--resume] [--workers=N] [--FIELD=VALUE...]
+#   tools/train_local.sh [--workers=N] [--epochs=N] [--config=FILE] [--dataset=DIR]
+#                        [--seed=N] [--run_dir=DIR] [--resume] [--FIELD=VALUE...]
 #
-# Any other --FIELD=VALUE is passed to the worker (every JobConfig field is a flag; see
-# `worker --help`). Metrics and checkpoints go to --run_dir (default runs/local); --resume
-# continues from its newest valid checkpoint.
-#
-# This build trains in one process (world size 1): the coordinator that runs several workers
-# (one per GPU, or 2 CPU workers) is not in it yet, so --workers must be 1.
+# --workers: default 2 CPU workers (the CUDA backend is not built yet, so GPUs are not used).
+# Any other --FIELD=VALUE sets that JobConfig field (see proto/job.proto). Worker logs go to
+# RUN_DIR/worker-R.log; metrics and checkpoints to RUN_DIR (default runs/local).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 run_dir=runs/local
-workers=1
+workers=2
+resume=()
 args=()
 for arg in "$@"; do
   case "$arg" in
     --run_dir=*) run_dir=${arg#--run_dir=} ;;
     --workers=*) workers=${arg#--workers=} ;;
-    --help|-h) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --resume) resume=(--resume) ;;
+    --help|-h) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     --*) args+=("$arg") ;;
     *) echo "train_local.sh: unexpected argument '$arg' (flags look like --epochs=10)" >&2; exit 2 ;;
   esac
 done
-if [ "$workers" != 1 ]; then
-  echo "train_local.sh: --workers=$workers: this build trains in one process; distributed training" \
-       "(coordinator + workers) is not available yet, so use --workers=1" >&2
+if ! [[ "$workers" =~ ^[1-9][0-9]*$ ]]; then
+  echo "train_local.sh: --workers: expected a positive number, got '$workers'" >&2
   exit 2
 fi
 
 tools/setup.sh >&2
-echo "building the worker (bazel build -c opt //worker)..." >&2
-bazel build -c opt --config=opt //worker >&2 2> >(grep -v '^\(INFO\|Loading\|Analyzing\)' >&2 || true)
-worker="$(bazel info -c opt --config=opt bazel-bin 2>/dev/null)/worker/worker"
+echo "building (bazel build -c opt //coordinator //worker)..." >&2
+bazel build -c opt --config=opt //coordinator //worker 2>&1 | grep -E "ERROR|error:" >&2 || true
+bin="$(bazel info -c opt --config=opt bazel-bin 2>/dev/null)"
+[ -x "$bin/worker/worker" ] && [ -x "$bin/coordinator/coordinator" ] || { echo "train_local.sh: the build failed" >&2; exit 1; }
 mkdir -p "$run_dir"
-exec "$worker" --standalone --run_dir="$run_dir" "${args[@]}"
+
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT TERM
+
+coord_out="$run_dir/coordinator.out"
+"$bin/coordinator/coordinator" --port=0 --bind=127.0.0.1 --world_size="$workers" --run_dir="$run_dir" \
+  "${resume[@]}" "${args[@]}" > >(tee "$coord_out") 2> >(tee "$run_dir/coordinator.err" >&2) &
+coord=$!
+pids+=($coord)
+port=""
+for _ in $(seq 300); do
+  port=$(sed -n 's/^listening on port \([0-9]*\).*/\1/p' "$coord_out" 2>/dev/null)
+  [ -n "$port" ] && break
+  kill -0 $coord 2>/dev/null || { wait $coord; exit $?; }
+  sleep 0.1
+done
+[ -n "$port" ] || { echo "train_local.sh: the coordinator did not start" >&2; exit 1; }
+for ((r = 0; r < workers; r++)); do
+  "$bin/worker/worker" --coordinator=127.0.0.1:"$port" --rank=$r > "$run_dir/worker-$r.log" 2>&1 &
+  pids+=($!)
+done
+echo "workers: $workers (logs in $run_dir/worker-*.log)" >&2
+
+# The coordinator decides the job's end; a worker that fails makes the job fail too.
+rc=0
+wait $coord || rc=$?
+for pid in "${pids[@]:1}"; do
+  if ! wait "$pid"; then
+    [ $rc -ne 0 ] || rc=1
+    echo "train_local.sh: a worker failed; see $run_dir/worker-*.log" >&2
+  fi
+done
+exit $rc

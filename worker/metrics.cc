@@ -57,6 +57,15 @@ void MetricsWriter::Write(const JsonFields& fields) {
   std::fflush(file_);
 }
 
+std::string SummaryJson(const RunSummary& s) {
+  return ToJson({{"test_accuracy", s.test_accuracy},
+                 {"final_train_loss", s.final_train_loss},
+                 {"train_samples_per_sec", s.train_samples_per_sec},
+                 {"epochs", s.epochs},
+                 {"steps", s.steps},
+                 {"world_size", static_cast<int64_t>(s.world_size)}});
+}
+
 std::string FormatDuration(double seconds) {
   int64_t s = std::llround(std::max(0.0, seconds));
   if (s >= 3600) return absl::StrFormat("%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);

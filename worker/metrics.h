@@ -40,6 +40,19 @@ class MetricsWriter {
   std::string path_;
 };
 
+struct RunSummary {
+  double test_accuracy = 0;
+  double final_train_loss = 0;        // mean per-sample loss over the last epoch trained
+  double train_samples_per_sec = 0;   // training steps only: no loading, evaluation or I/O
+  int64_t epochs = 0;                 // epochs completed
+  int64_t steps = 0;                  // optimizer steps in all (resumed ones included)
+  int world_size = 1;
+  bool interrupted = false;           // stopped by a signal before the end
+};
+
+// The summary as the one-line JSON object a run prints last.
+std::string SummaryJson(const RunSummary& summary);
+
 // "1:02:03" or "2:03" for a number of seconds.
 std::string FormatDuration(double seconds);
 

@@ -44,15 +44,6 @@ void InstallStopSignalHandlers() {
   std::signal(SIGTERM, handler);
 }
 
-std::string SummaryJson(const RunSummary& s) {
-  return ToJson({{"test_accuracy", s.test_accuracy},
-                 {"final_train_loss", s.final_train_loss},
-                 {"train_samples_per_sec", s.train_samples_per_sec},
-                 {"epochs", s.epochs},
-                 {"steps", s.steps},
-                 {"world_size", static_cast<int64_t>(s.world_size)}});
-}
-
 std::vector<std::string> ListCheckpoints(const std::string& run_dir) {
   std::vector<std::string> out;
   std::error_code ec;

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Distributed training on loopback, real processes: the equivalence invariant (W = 1, 2, 3
+# workers, 3 with uneven shards, end with the parameters of the standalone trainer after the
+# same steps, within 1e-5 relative) and the bad-input paths (wrong job id or token, a worker
+# that never registers, an unreachable coordinator).
+set -uo pipefail
+worker=$1 coordinator=$2 compare=$3
+tmp=${TEST_TMPDIR:-$(mktemp -d)}
+fail() { echo "FAIL: $*"; for f in "$tmp"/*.log; do echo "== $f"; tail -5 "$f"; done; exit 1; }
+
+# 2,000 Fashion-MNIST training samples and 500 test samples: 20 steps of 100.
+data="$tmp/data"
+mkdir -p "$data"
+slice() {  # slice SRC DST HEADER_BYTES COUNT ITEM_BYTES
+  local src=$1 dst=$2 header=$3 count=$4 item=$5
+  { zcat "$src" | head -c 4
+    printf "%08x" "$count" | xxd -r -p
+    zcat "$src" | head -c "$header" | tail -c +9
+    zcat "$src" | tail -c +$((header + 1)) | head -c $((count * item)); } > "$dst"
+}
+fm=/usr/share/datasets/fashion-mnist
+slice $fm/train-images-idx3-ubyte.gz "$data/train-images-idx3-ubyte" 16 2000 784
+slice $fm/train-labels-idx1-ubyte.gz "$data/train-labels-idx1-ubyte" 8 2000 1
+slice $fm/t10k-images-idx3-ubyte.gz "$data/t10k-images-idx3-ubyte" 16 500 784
+slice $fm/t10k-labels-idx1-ubyte.gz "$data/t10k-labels-idx1-ubyte" 8 500 1
+job=(--dataset="$data" --epochs=1 --batch_size=100 --momentum=0.9 --log_interval=100)
+
+# Starts a coordinator on a free port; sets $port and $coord_pid.
+start_coordinator() {  # start_coordinator LOG ARGS...
+  local log=$1; shift
+  "$coordinator" --port=0 "$@" > "$log" 2>&1 &
+  coord_pid=$!
+  for _ in $(seq 100); do
+    port=$(sed -n 's/^listening on port \([0-9]*\).*/\1/p' "$log")
+    [ -n "$port" ] && return 0
+    sleep 0.1
+  done
+  fail "the coordinator did not start: $(cat "$log")"
+}
+
+"$worker" --standalone "${job[@]}" --run_dir="$tmp/standalone" > "$tmp/standalone.log" 2>&1 \
+  || fail "standalone run failed"
+reference=$(ls "$tmp/standalone"/checkpoint-*.ckpt | tail -1)
+
+for world in 1 2 3; do
+  start_coordinator "$tmp/coord$world.log" --world_size=$world "${job[@]}" --run_dir="$tmp/w$world"
+  pids=()
+  for ((r = 0; r < world; r++)); do
+    "$worker" --coordinator=127.0.0.1:$port --collective_timeout=30s > "$tmp/w$world-r$r.log" 2>&1 &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || fail "a worker of the W=$world job failed"; done
+  wait $coord_pid || fail "the W=$world coordinator failed"
+  grep -q '"world_size": '$world "$tmp/coord$world.log" || fail "W=$world: no summary line"
+  grep -q '"steps": 20' "$tmp/coord$world.log" || fail "W=$world: expected 20 steps"
+  out=$("$compare" "$(ls "$tmp/w$world"/checkpoint-*.ckpt | tail -1)" "$reference" 1e-5) \
+    || fail "W=$world ended with other parameters than the standalone trainer: $out"
+  echo "W=$world: $out"
+done
+
+# Resume: a W=2 job killed (SIGKILL, all processes) after its first checkpoint and resumed
+# ends with the parameters of an uninterrupted W=2 run.
+run_w2() {  # run_w2 RUN_DIR LOG_PREFIX [COORDINATOR_ARGS...]
+  local dir=$1 prefix=$2; shift 2
+  start_coordinator "$tmp/$prefix-coord.log" --world_size=2 "${job[@]}" --epochs=2 --checkpoint_every_steps=5 \
+    --run_dir="$dir" "$@"
+  w2_pids=($coord_pid)
+  for r in 0 1; do
+    "$worker" --coordinator=127.0.0.1:$port --rank=$r --collective_timeout=30s > "$tmp/$prefix-r$r.log" 2>&1 &
+    w2_pids+=($!)
+  done
+}
+run_w2 "$tmp/straight2" straight2
+for pid in "${w2_pids[@]}"; do wait "$pid" || fail "the uninterrupted W=2 run failed"; done
+run_w2 "$tmp/killed2" killed2
+for _ in $(seq 600); do ls "$tmp/killed2"/checkpoint-*.ckpt >/dev/null 2>&1 && break; sleep 0.05; done
+kill -9 "${w2_pids[@]}" 2>/dev/null
+for pid in "${w2_pids[@]}"; do wait "$pid" 2>/dev/null; done
+ls "$tmp/killed2"/checkpoint-*.ckpt >/dev/null 2>&1 || fail "no checkpoint before the kill"
+run_w2 "$tmp/killed2" resumed2 --resume
+for pid in "${w2_pids[@]}"; do wait "$pid" || fail "the resumed W=2 run failed"; done
+grep -q "resumed from" "$tmp/resumed2-r0.log" || fail "rank 0 did not resume"
+out=$("$compare" "$(ls "$tmp/killed2"/checkpoint-*.ckpt | tail -1)" "$(ls "$tmp/straight2"/checkpoint-*.ckpt | tail -1)" 1e-6) \
+  || fail "the resumed W=2 run ended with other parameters than the uninterrupted one: $out"
+echo "resume W=2: $out"
+
+# Wrong job id and wrong token are refused with a message.
+start_coordinator "$tmp/coord_bad.log" --world_size=1 "${job[@]}" --job_id=alpha --token=s3cret \
+  --registration_timeout=20s
+out=$("$worker" --coordinator=127.0.0.1:$port --job_id=beta --token=s3cret 2>&1) && fail "wrong job id accepted"
+echo "$out" | grep -q "job id 'beta' does not match this coordinator's job 'alpha'" || fail "wrong job id: $out"
+out=$("$worker" --coordinator=127.0.0.1:$port --job_id=alpha --token=guess 2>&1) && fail "wrong token accepted"
+echo "$out" | grep -q "wrong token" || fail "wrong token: $out"
+kill $coord_pid; wait $coord_pid 2>/dev/null
+
+# A worker that never registers: the coordinator gives up with a message.
+start_coordinator "$tmp/coord_wait.log" --world_size=2 "${job[@]}" --registration_timeout=2s
+"$worker" --coordinator=127.0.0.1:$port > "$tmp/lonely.log" 2>&1 &
+lonely=$!
+wait $coord_pid && fail "the coordinator succeeded without its second worker"
+grep -q "only 1 of 2 workers registered within 2s" "$tmp/coord_wait.log" || fail "no registration message"
+wait $lonely && fail "the lonely worker succeeded"
+
+# An unreachable coordinator: the worker fails within its deadline, naming the address.
+start=$(date +%s)
+out=$("$worker" --coordinator=127.0.0.1:1 --connect_timeout=2s 2>&1) && fail "connected to nothing"
+elapsed=$(( $(date +%s) - start ))
+echo "$out" | grep -q "cannot reach the coordinator at 127.0.0.1:1 within 2s" || fail "unreachable: $out"
+[ $elapsed -le 10 ] || fail "the worker took ${elapsed}s to give up on a 2s deadline"
+echo PASS

@@ -1,0 +1,199 @@
+#include "worker/coordinator_client.h"
+
+#include <chrono>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace concord {
+namespace {
+
+absl::Status FromGrpc(const grpc::Status& s, absl::string_view call, const std::string& address) {
+  if (s.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
+                      absl::StrCat(call, " to the coordinator at ", address, ": ", s.error_message()));
+}
+
+void SetDeadline(grpc::ClientContext* context, absl::Duration timeout) {
+  context->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));
+}
+
+// The coordinator's store RPCs as a KeyValueStore.
+class GrpcStore final : public comm::KeyValueStore {
+ public:
+  GrpcStore(Coordinator::Stub* stub, const Caller* caller, std::string address)
+      : stub_(stub), caller_(caller), address_(std::move(address)) {}
+
+  absl::Status Set(const std::string& key, const std::string& value) override {
+    StoreSetRequest request;
+    *request.mutable_caller() = *caller_;
+    request.set_key(key);
+    request.set_value(value);
+    StoreSetResponse response;
+    grpc::ClientContext context;
+    SetDeadline(&context, absl::Seconds(30));
+    return FromGrpc(stub_->StoreSet(&context, request, &response), "StoreSet", address_);
+  }
+
+  absl::StatusOr<std::string> Get(const std::string& key, absl::Duration timeout) override {
+    StoreGetRequest request;
+    *request.mutable_caller() = *caller_;
+    request.set_key(key);
+    request.set_timeout_ms(std::max<int64_t>(1, absl::ToInt64Milliseconds(std::min(timeout, absl::Hours(24)))));
+    StoreGetResponse response;
+    grpc::ClientContext context;
+    SetDeadline(&context, std::min(timeout, absl::Hours(24)) + absl::Seconds(5));
+    absl::Status s = FromGrpc(stub_->StoreGet(&context, request, &response), "StoreGet", address_);
+    if (!s.ok()) return s;
+    return response.value();
+  }
+
+  absl::Status Wait(const std::vector<std::string>& keys, absl::Duration timeout) override {
+    const absl::Time deadline = absl::Now() + timeout;
+    for (const std::string& key : keys) {
+      absl::StatusOr<std::string> value = Get(key, std::max(deadline - absl::Now(), absl::Milliseconds(1)));
+      if (!value.ok()) return value.status();
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  Coordinator::Stub* stub_;
+  const Caller* caller_;
+  std::string address_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<CoordinatorClient>> CoordinatorClient::Connect(const std::string& address,
+                                                                              std::string job_id, std::string token,
+                                                                              absl::Duration connect_timeout) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  const absl::Time deadline = absl::Now() + connect_timeout;
+  absl::Duration backoff = absl::Milliseconds(50);
+  while (true) {
+    const absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) {
+      return absl::UnavailableError(absl::StrCat("cannot reach the coordinator at ", address, " within ",
+                                                 absl::FormatDuration(connect_timeout),
+                                                 " (is it running, and is the address right?)"));
+    }
+    const absl::Duration wait = std::min(backoff, left);
+    if (channel->WaitForConnected(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(wait))) break;
+    backoff = std::min(backoff * 2, absl::Seconds(2));
+  }
+  Caller caller;
+  caller.set_job_id(std::move(job_id));
+  caller.set_token(std::move(token));
+  caller.set_rank(-1);
+  return std::unique_ptr<CoordinatorClient>(new CoordinatorClient(address, std::move(channel), std::move(caller)));
+}
+
+CoordinatorClient::CoordinatorClient(std::string address, std::shared_ptr<grpc::Channel> channel, Caller caller)
+    : address_(std::move(address)),
+      channel_(std::move(channel)),
+      stub_(Coordinator::NewStub(channel_)),
+      caller_(std::move(caller)) {
+  store_ = std::make_unique<GrpcStore>(stub_.get(), &caller_, address_);
+}
+
+CoordinatorClient::~CoordinatorClient() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    if (stream_context_) stream_context_->TryCancel();
+  }
+  cv_.notify_all();
+  if (reader_.joinable()) reader_.join();
+}
+
+absl::StatusOr<RegisterResponse> CoordinatorClient::Register(const std::string& host, const std::string& device,
+                                                             int requested_rank, absl::Duration timeout) {
+  RegisterRequest request;
+  *request.mutable_caller() = caller_;
+  request.set_host(host);
+  request.set_device(device);
+  request.set_pid(getpid());
+  request.set_requested_rank(requested_rank);
+  RegisterResponse response;
+  grpc::ClientContext context;
+  SetDeadline(&context, timeout);
+  absl::Status s = FromGrpc(stub_->Register(&context, request, &response), "Register", address_);
+  if (!s.ok()) return s;
+  caller_.set_rank(response.rank());
+  caller_.set_generation(response.generation());
+  return response;
+}
+
+absl::Status CoordinatorClient::Report(const StepReport& report) {
+  StepReport request = report;
+  *request.mutable_caller() = caller_;
+  ReportResponse response;
+  grpc::ClientContext context;
+  SetDeadline(&context, absl::Seconds(10));
+  return FromGrpc(stub_->ReportSteps(&context, request, &response), "ReportSteps", address_);
+}
+
+absl::StatusOr<HeartbeatResponse::Action> CoordinatorClient::Heartbeat(int64_t step) {
+  HeartbeatRequest request;
+  *request.mutable_caller() = caller_;
+  request.set_step(step);
+  HeartbeatResponse response;
+  grpc::ClientContext context;
+  SetDeadline(&context, absl::Seconds(5));
+  absl::Status s = FromGrpc(stub_->Heartbeat(&context, request, &response), "Heartbeat", address_);
+  if (!s.ok()) return s;
+  return response.action();
+}
+
+void CoordinatorClient::StartShards(int64_t from_step, size_t buffered) {
+  reader_ = std::thread([this, from_step, buffered] { ReadShards(from_step, buffered); });
+}
+
+void CoordinatorClient::ReadShards(int64_t from_step, size_t buffered) {
+  StreamShardsRequest request;
+  *request.mutable_caller() = caller_;
+  request.set_from_step(from_step);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return;
+    stream_context_ = std::make_unique<grpc::ClientContext>();
+  }
+  std::unique_ptr<grpc::ClientReader<ShardAssignment>> reader = stub_->StreamShards(stream_context_.get(), request);
+  ShardAssignment shard;
+  while (reader->Read(&shard)) {
+    std::unique_lock<std::mutex> lock(mu_);
+    // Reading no further ahead than `buffered` lets gRPC flow control hold the coordinator back.
+    cv_.wait(lock, [&] { return stopping_ || shards_.size() < buffered; });
+    if (stopping_) break;
+    shards_.push_back(shard);
+    cv_.notify_all();
+  }
+  grpc::Status status = reader->Finish();
+  std::lock_guard<std::mutex> lock(mu_);
+  stream_ended_ = true;
+  if (!status.ok() && !stopping_) stream_error_ = FromGrpc(status, "StreamShards", address_).ToString();
+  cv_.notify_all();
+}
+
+absl::StatusOr<ShardAssignment> CoordinatorClient::NextShard(absl::Duration timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (!cv_.wait_for(lock, absl::ToChronoMilliseconds(timeout), [this] { return !shards_.empty() || stream_ended_; })) {
+    return absl::DeadlineExceededError(absl::StrCat("no shard from the coordinator at ", address_, " within ",
+                                                    absl::FormatDuration(timeout)));
+  }
+  if (shards_.empty()) {
+    return absl::UnavailableError(stream_error_.empty()
+                                      ? absl::StrCat("the coordinator at ", address_, " ended the shard stream")
+                                      : stream_error_);
+  }
+  ShardAssignment shard = std::move(shards_.front());
+  shards_.pop_front();
+  cv_.notify_all();
+  return shard;
+}
+
+}  // namespace concord

@@ -1,0 +1,269 @@
+#include "worker/distributed.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "tensor/autograd/graph.h"
+#include "tensor/data/dataset.h"
+#include "worker/comm/gloo_communicator.h"
+#include "worker/comm/prefix_store.h"
+#include "worker/coordinator_client.h"
+#include "worker/reducer.h"
+#include "worker/standalone.h"
+#include "worker/trainer.h"
+
+namespace concord {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+// A fingerprint of the parameter list's shapes and dtypes, exact in a double.
+double ShapeFingerprint(const std::vector<Tensor>& params) {
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](uint64_t v) { h = (h ^ v) * 1099511628211ull; };
+  mix(params.size());
+  for (const Tensor& p : params) {
+    mix(static_cast<uint64_t>(p.dtype()));
+    for (int64_t s : p.shape()) mix(static_cast<uint64_t>(s));
+  }
+  return static_cast<double>(h >> 12);  // 52 bits
+}
+
+double ValueChecksum(const std::vector<Tensor>& params) {
+  autograd::NoGradGuard no_grad;
+  double sum = 0;
+  for (const Tensor& p : params) sum += p.to(kFloat64).abs().sum().item() + p.to(kFloat64).sum().item();
+  return sum;
+}
+
+// Rank 0's value of x (a float64 scalar), broadcast to all.
+absl::StatusOr<double> FromRankZero(comm::Communicator& comm, double x) {
+  Tensor t = scalar_tensor(x, kFloat64).reshape({1});
+  if (absl::Status s = comm.Broadcast(t, 0); !s.ok()) return s;
+  return t.item();
+}
+
+// Every rank gets rank 0's parameters, after checking that all have the same shapes.
+absl::Status SyncInitialParameters(comm::Communicator& comm, const std::vector<Tensor>& params) {
+  const double shapes = ShapeFingerprint(params);
+  absl::StatusOr<double> shapes0 = FromRankZero(comm, shapes);
+  if (!shapes0.ok()) return shapes0.status();
+  if (*shapes0 != shapes) {
+    return absl::FailedPreconditionError(absl::StrCat("rank ", comm.rank(), ": the model's parameter shapes differ "
+                                                      "from rank 0's (check that every worker runs the same build)"));
+  }
+  {
+    autograd::NoGradGuard no_grad;
+    for (Tensor p : params) {
+      Tensor data = p.detach();
+      if (absl::Status s = comm.Broadcast(data, 0); !s.ok()) return s;
+    }
+  }
+  const double mine = ValueChecksum(params);
+  absl::StatusOr<double> theirs = FromRankZero(comm, mine);
+  if (!theirs.ok()) return theirs.status();
+  if (*theirs != mine) {
+    return absl::DataLossError(absl::StrCat("rank ", comm.rank(), ": parameters differ from rank 0's after the "
+                                            "broadcast (checksum ", mine, " vs ", *theirs, ")"));
+  }
+  return absl::OkStatus();
+}
+
+// The test set split over the ranks; correct, count and loss summed over all of them.
+absl::StatusOr<EvalResult> ShardedEvaluate(Trainer& trainer, const data::Dataset& test, comm::Communicator& comm) {
+  std::vector<int64_t> mine;
+  for (int64_t i = comm.rank(); i < test.size(); i += comm.world_size()) mine.push_back(i);
+  EvalResult local = mine.empty() ? EvalResult{} : trainer.Evaluate(test, mine);
+  Tensor totals = tensor({static_cast<double>(local.correct), static_cast<double>(local.count), local.loss_sum},
+                         kFloat64);
+  if (absl::Status s = comm.AllReduceSum(totals); !s.ok()) return s;
+  const double* t = totals.data<double>();
+  return EvalResult{static_cast<int64_t>(t[0]), static_cast<int64_t>(t[1]), t[2]};
+}
+
+// Rank 0 loads run_dir's newest valid checkpoint and sends the parameters, the optimizer's
+// momentum buffers and the step to every rank. Returns the step to continue from.
+absl::StatusOr<int64_t> ResumeFromRankZero(Trainer& t, comm::Communicator& comm, const std::string& run_dir,
+                                           std::ostream& out) {
+  double step = 0;
+  if (comm.rank() == 0) {
+    bool restored = false;
+    for (const std::string& path : ListCheckpoints(run_dir)) {
+      absl::StatusOr<TrainingState> state = t.LoadCheckpoint(path);
+      if (state.ok()) {
+        out << "resumed from " << path << ": step " << state->step << "\n";
+        step = static_cast<double>(state->step);
+        restored = true;
+        break;
+      }
+      out << "skipping checkpoint " << path << ": " << state.status().message() << "\n";
+    }
+    if (!restored) out << "no valid checkpoint in " << run_dir << "; starting from the beginning\n";
+  }
+  absl::StatusOr<double> from = FromRankZero(comm, step);
+  if (!from.ok()) return from.status();
+  // Momentum buffers: rank 0's, or zeros if it has none yet (every rank then starts fresh).
+  std::vector<Tensor> params = t.model().parameters();
+  std::vector<Tensor> buffers = t.optimizer().momentum_buffers();
+  const double has = comm.rank() == 0 && !buffers.empty() && buffers[0].defined() ? 1 : 0;
+  absl::StatusOr<double> any = FromRankZero(comm, has);
+  if (!any.ok()) return any.status();
+  if (*any == 1) {
+    for (size_t i = 0; i < params.size(); ++i) {
+      if (!buffers[i].defined()) buffers[i] = zeros_like(params[i]);
+      if (absl::Status s = comm.Broadcast(buffers[i], 0); !s.ok()) return s;
+    }
+    if (absl::Status s = t.optimizer().LoadState(buffers, static_cast<int64_t>(*from)); !s.ok()) return s;
+  }
+  return static_cast<int64_t>(*from);
+}
+
+char hostname_buffer[256];
+std::string Hostname() {
+  if (gethostname(hostname_buffer, sizeof(hostname_buffer)) != 0) return "unknown";
+  hostname_buffer[sizeof(hostname_buffer) - 1] = '\0';
+  return hostname_buffer;
+}
+
+}  // namespace
+
+absl::StatusOr<RunSummary> RunDistributed(const DistributedOptions& options, std::ostream& out) {
+  absl::StatusOr<std::unique_ptr<CoordinatorClient>> client =
+      CoordinatorClient::Connect(options.coordinator, options.job_id, options.token, options.connect_timeout);
+  if (!client.ok()) return client.status();
+  CoordinatorClient& c = **client;
+  absl::StatusOr<RegisterResponse> reg =
+      c.Register(Hostname(), "cpu", options.requested_rank, absl::Minutes(10));
+  if (!reg.ok()) return reg.status();
+  const JobConfig& config = reg->config();
+  const int rank = reg->rank(), world = reg->world_size();
+  out << absl::StrFormat("rank %d of %d (job '%s', generation %d)\n", rank, world, options.job_id, reg->generation());
+
+  absl::StatusOr<data::DatasetPair> data = data::LoadDatasetDir(config.dataset());
+  if (!data.ok()) return data.status();
+  absl::StatusOr<std::unique_ptr<Trainer>> trainer =
+      Trainer::Create(config, data->train.features(), data->train.num_classes());
+  if (!trainer.ok()) return trainer.status();
+  Trainer& t = **trainer;
+
+  comm::PrefixStore gloo_store(c.store(), "gloo");
+  if (reg->resume() && config.run_dir().empty()) {
+    return absl::InvalidArgumentError("the job resumes but has no run_dir to find checkpoints in");
+  }
+  comm::GlooOptions gloo_options;
+  gloo_options.hostname = options.comm_host;
+  gloo_options.timeout = options.collective_timeout;
+  absl::StatusOr<std::unique_ptr<comm::Communicator>> comm =
+      comm::CreateGlooCommunicator(gloo_store, rank, world, gloo_options);
+  if (!comm.ok()) return comm.status();
+  int64_t from_step = 0;
+  if (reg->resume()) {
+    absl::StatusOr<int64_t> from = ResumeFromRankZero(t, **comm, config.run_dir(), out);
+    if (!from.ok()) return from.status();
+    from_step = *from;
+  }
+  if (absl::Status s = SyncInitialParameters(**comm, t.model().parameters()); !s.ok()) return s;
+  Reducer reducer(**comm, {.timeout = options.collective_timeout});
+  if (absl::Status s = t.SetGradientSync(&reducer); !s.ok()) return s;
+
+  // Heartbeats from a side thread, so a long step never looks like a dead worker.
+  std::atomic<bool> done{false};
+  std::atomic<int64_t> current_step{0};
+  std::thread heartbeat([&] {
+    while (!done.load()) {
+      c.Heartbeat(current_step.load()).IgnoreError();  // a missed beat is the coordinator's to judge
+      for (int i = 0; i < 20 && !done.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  struct JoinOnExit {
+    std::atomic<bool>& done;
+    std::thread& thread;
+    ~JoinOnExit() {
+      done.store(true);
+      thread.join();
+    }
+  } join_heartbeat{done, heartbeat};
+
+  const int64_t n = data->train.size(), b = config.batch_size();
+  const int64_t steps_per_epoch = config.drop_last() ? n / b : (n + b - 1) / b;
+  const data::Normalization norm{.mean = config.normalize_mean(), .std = config.normalize_std()};
+  c.StartShards(from_step);
+  bool first = true;
+  RunSummary summary;
+  summary.world_size = world;
+  StepReport report;
+  double train_seconds = 0;
+  int64_t trained = 0, epoch_samples = 0;
+  double epoch_loss = 0;
+  Tensor x, y;
+  for (;;) {
+    absl::StatusOr<ShardAssignment> shard = c.NextShard(options.collective_timeout);
+    if (!shard.ok()) return shard.status();
+    const auto step_start = Clock::now();
+    if (first || shard->step() % steps_per_epoch == 0) t.SetEpoch(shard->epoch());
+    first = false;
+    data->train.Gather(shard->indices().data(), shard->indices_size(), norm, &x, &y);
+    absl::StatusOr<double> loss_sum = t.StepOn(x, y, shard->global_batch());
+    if (!loss_sum.ok()) return loss_sum.status();
+    const double step_seconds = Seconds(Clock::now() - step_start);
+    train_seconds += step_seconds;
+    trained += shard->indices_size();
+    epoch_loss += *loss_sum;
+    epoch_samples += shard->indices_size();
+    summary.steps = shard->step() + 1;
+    current_step.store(summary.steps);
+    report.set_step(shard->step());
+    report.set_epoch(shard->epoch());
+    report.set_steps(report.steps() + 1);
+    report.set_loss_sum(report.loss_sum() + *loss_sum);
+    report.set_samples(report.samples() + shard->indices_size());
+    report.set_step_seconds(report.step_seconds() + step_seconds);
+
+    const bool epoch_end = (shard->step() + 1) % steps_per_epoch == 0 || shard->last();
+    if (epoch_end) {
+      summary.epochs = shard->epoch() + 1;
+      summary.final_train_loss = epoch_samples ? epoch_loss / epoch_samples : 0;
+      epoch_loss = 0;
+      epoch_samples = 0;
+      if (summary.epochs % config.eval_every_epochs() == 0 || shard->last()) {
+        absl::StatusOr<EvalResult> eval = ShardedEvaluate(t, data->test, **comm);
+        if (!eval.ok()) return eval.status();
+        summary.test_accuracy = eval->accuracy();
+        if (rank == 0) {
+          report.set_has_eval(true);
+          report.set_eval_correct(eval->correct);
+          report.set_eval_count(eval->count);
+          report.set_eval_loss_sum(eval->loss_sum);
+        }
+      }
+    }
+    const bool checkpoint = rank == 0 && !config.run_dir().empty() &&
+                            ((config.checkpoint_every_steps() > 0 && summary.steps % config.checkpoint_every_steps() == 0) ||
+                             shard->last());
+    if (checkpoint) {
+      std::error_code ec;
+      std::filesystem::create_directories(config.run_dir(), ec);
+      const TrainingState state{(summary.steps) / steps_per_epoch, summary.steps % steps_per_epoch, summary.steps};
+      const std::string path = absl::StrFormat("%s/checkpoint-%010d.ckpt", config.run_dir(), summary.steps);
+      if (absl::Status s = t.SaveCheckpoint(path, state); !s.ok()) return s;
+    }
+    if (shard->last()) report.set_done(true);
+    if (report.steps() >= 20 || epoch_end || shard->last()) {
+      if (absl::Status s = c.Report(report); !s.ok()) out << "rank " << rank << ": " << s.message() << "\n";
+      report.Clear();
+    }
+    if (shard->last()) break;
+  }
+  summary.train_samples_per_sec = trained / std::max(train_seconds, 1e-9);
+  return summary;
+}
+
+}  // namespace concord

@@ -1,0 +1,61 @@
+// File: worker/reducer.h
+//
+// Reducer: the gradient all-reduce of data-parallel training, a cut-down c10d Reducer
+// (STYLE 20). Attach() packs the parameters' gradients, in reverse parameter order (the
+// order backward finishes them), into flat buckets: a small first bucket so communication
+// starts early, then buckets of about bucket_bytes. Each parameter's .grad becomes a view
+// into its bucket, so the all-reduce needs no copies. As backward makes each gradient final,
+// its grad-ready hook counts down its bucket; a full bucket's all-reduce starts at once on
+// the communicator's thread (buckets strictly in order), overlapping the rest of backward.
+// Finish() launches what is left (a parameter that got no gradient contributes zeros) and
+// waits for every bucket, with a deadline.
+#ifndef CONCORD_WORKER_REDUCER_H_
+#define CONCORD_WORKER_REDUCER_H_
+
+#include <memory>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "worker/comm/communicator.h"
+#include "worker/trainer.h"
+
+namespace concord {
+
+struct ReducerOptions {
+  int64_t bucket_bytes = int64_t{25} << 20;
+  int64_t first_bucket_bytes = int64_t{1} << 20;
+  absl::Duration timeout = absl::Seconds(60);  // for each step's wait on the buckets
+};
+
+class Reducer final : public GradientSync {
+ public:
+  explicit Reducer(comm::Communicator& comm, ReducerOptions options = {});
+
+  absl::Status Attach(const std::vector<Tensor>& params) override;
+  absl::Status Finish() override;
+
+  // Parameter indices per bucket, in launch order (for tests and logs).
+  std::vector<std::vector<int>> bucket_layout() const;
+
+ private:
+  struct Bucket {
+    Tensor flat;               // [numel], the gradients of `params`, back to back
+    std::vector<int> params;   // indices into params_
+    int pending = 0;           // gradients not yet final this step
+    std::unique_ptr<comm::Work> work;
+  };
+  void OnGradReady(int param);
+  void LaunchReadyBuckets();
+
+  comm::Communicator& comm_;
+  ReducerOptions options_;
+  std::vector<Tensor> params_;
+  std::vector<int> bucket_of_;     // per parameter
+  std::vector<bool> ready_;        // per parameter, this step
+  std::vector<Bucket> buckets_;
+  size_t next_launch_ = 0;
+};
+
+}  // namespace concord
+
+#endif  // CONCORD_WORKER_REDUCER_H_
