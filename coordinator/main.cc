@@ -129,11 +129,9 @@ int Run() {
     std::cout << "all " << world_size << " workers registered\n";
     while (!progress.WaitDone(absl::Milliseconds(200))) {
       progress.MaybePrint();
-      if (stop_signal.load()) {
-        std::cout << "stop requested: telling the workers to stop\n";
-        service.RequestShutdown("signal");
-        progress.WaitDone(absl::Seconds(30));
-        break;
+      if (stop_signal.load() && !service.shutdown_requested()) {
+        service.RequestStop();
+        std::cout << "stop requested: the workers stop together after their current step, with a checkpoint\n";
       }
       std::vector<int> silent = service.SilentRanks(absl::GetFlag(FLAGS_heartbeat_timeout));
       if (!silent.empty()) {
@@ -150,7 +148,7 @@ int Run() {
       }
     }
   }
-  service.RequestShutdown("done");
+  service.Close();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   if (rc == 0) {
     RunSummary summary = progress.Summary();

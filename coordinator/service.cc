@@ -91,14 +91,17 @@ grpc::Status CoordinatorService::StreamShards(grpc::ServerContext* context, cons
   const int rank = request->caller().rank();
   ShardAssignment message;
   for (int64_t step = std::max<int64_t>(request->from_step(), 0); step < planner_.total_steps(); ++step) {
-    if (context->IsCancelled() || shutdown_.load()) break;
+    if (context->IsCancelled()) break;
+    // Even when a stop is requested the stream goes on: the workers decide the last step
+    // together and then close it.
+    const bool last = step + 1 == planner_.total_steps();
     Shard shard = planner_.Assign(step, rank);
     message.Clear();
     message.set_step(step);
     message.set_epoch(shard.epoch);
     message.set_global_batch(shard.global_batch);
     *message.mutable_indices() = {shard.indices.begin(), shard.indices.end()};
-    message.set_last(step + 1 == planner_.total_steps());
+    message.set_last(last);
     // Write blocks under gRPC flow control once the worker is far enough ahead.
     if (!writer->Write(message)) break;
   }
@@ -124,12 +127,11 @@ grpc::Status CoordinatorService::Heartbeat(grpc::ServerContext*, const Heartbeat
 
 grpc::Status CoordinatorService::Shutdown(grpc::ServerContext*, const ShutdownRequest* request, ShutdownResponse*) {
   if (grpc::Status s = CheckCaller(request->caller(), false); !s.ok()) return s;
-  RequestShutdown(request->reason());
+  RequestStop();
   return grpc::Status::OK;
 }
 
-void CoordinatorService::RequestShutdown(const std::string&) {
-  shutdown_.store(true);
+void CoordinatorService::Close() {
   store_.Close();
   membership_.Close();
 }

@@ -50,8 +50,12 @@ class CoordinatorService final : public Coordinator::Service {
   grpc::Status Shutdown(grpc::ServerContext* context, const ShutdownRequest* request,
                         ShutdownResponse* response) override;
 
-  // Ends the job: workers are told at their next heartbeat; waits are woken.
-  void RequestShutdown(const std::string& reason);
+  // Asks the workers to stop: they hear it at their next heartbeat and agree on a common last
+  // step through their all-reduce (see Note [Stopping together] in worker/reducer.h), then
+  // checkpoint, report done and exit 0.
+  void RequestStop() { shutdown_.store(true); }
+  // Wakes every waiter (registration, store) with an error: the coordinator is going away.
+  void Close();
   bool shutdown_requested() const { return shutdown_.load(); }
   // Ranks whose last heartbeat is older than timeout (after the world formed).
   std::vector<int> SilentRanks(absl::Duration timeout) const;
@@ -71,6 +75,7 @@ class CoordinatorService final : public Coordinator::Service {
   std::atomic<bool> shutdown_{false};
   mutable std::mutex mu_;
   std::vector<std::chrono::steady_clock::time_point> last_heartbeat_;
+
 };
 
 }  // namespace concord

@@ -84,6 +84,35 @@ out=$("$compare" "$(ls "$tmp/killed2"/checkpoint-*.ckpt | tail -1)" "$(ls "$tmp/
   || fail "the resumed W=2 run ended with other parameters than the uninterrupted one: $out"
 echo "resume W=2: $out"
 
+# Stop: SIGTERM to the coordinator mid-run: both workers stop after the same step (agreed
+# through the all-reduce) with a checkpoint, every process exits 0, and --resume completes it.
+start_coordinator "$tmp/stop-coord.log" --world_size=2 "${job[@]}" --epochs=200 --run_dir="$tmp/stop"
+stop_pids=($coord_pid)
+for r in 0 1; do
+  "$worker" --coordinator=127.0.0.1:$port --rank=$r > "$tmp/stop-r$r.log" 2>&1 &
+  stop_pids+=($!)
+done
+for _ in $(seq 600); do grep -q 'workers registered' "$tmp/stop-coord.log" && break; sleep 0.05; done
+sleep 1
+kill -TERM $coord_pid
+for pid in "${stop_pids[@]}"; do wait "$pid" || fail "a process of the stopped job exited non-zero"; done
+grep -q "stop requested" "$tmp/stop-coord.log" || fail "the coordinator did not report the stop"
+s0=$(sed -n 's/^rank 0: stopping after step \([0-9]*\)$/\1/p' "$tmp/stop-r0.log")
+s1=$(sed -n 's/^rank 1: stopping after step \([0-9]*\)$/\1/p' "$tmp/stop-r1.log")
+[ -n "$s0" ] && [ "$s0" = "$s1" ] || fail "ranks stopped at different steps: '$s0' and '$s1'"
+[ "$s0" -lt 4000 ] || fail "the job was not stopped early"
+ls "$tmp/stop"/checkpoint-$(printf %010d "$s0").ckpt >/dev/null || fail "no checkpoint at the stop step $s0"
+start_coordinator "$tmp/stop-resume-coord.log" --world_size=2 "${job[@]}" --epochs=200 --run_dir="$tmp/stop" --resume
+stop_pids=($coord_pid)
+for r in 0 1; do
+  "$worker" --coordinator=127.0.0.1:$port --rank=$r > "$tmp/stop-resume-r$r.log" 2>&1 &
+  stop_pids+=($!)
+done
+for pid in "${stop_pids[@]}"; do wait "$pid" || fail "the resumed stopped job failed"; done
+grep -q "resumed from .*step $s0" "$tmp/stop-resume-r0.log" || fail "did not resume from step $s0"
+grep -q '"steps": 4000' "$tmp/stop-resume-coord.log" || fail "the resumed job did not finish all 4000 steps"
+echo "stop at step $s0 of 4000 on both ranks, resumed to the end"
+
 # Wrong job id and wrong token are refused with a message.
 start_coordinator "$tmp/coord_bad.log" --world_size=1 "${job[@]}" --job_id=alpha --token=s3cret \
   --registration_timeout=20s

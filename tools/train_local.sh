@@ -48,7 +48,16 @@ cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
 }
 trap cleanup EXIT
-trap 'cleanup; exit 130' INT TERM
+# Ctrl-C or SIGTERM: the coordinator stops every worker at one step, with a checkpoint.
+trap '[ -n "${coord:-}" ] && kill -TERM "$coord" 2>/dev/null' INT TERM
+# wait_for PID: waits until PID exits (through interruptions by the traps above).
+wait_for() {
+  local rc=0
+  while true; do
+    wait "$1" && return 0 || rc=$?
+    kill -0 "$1" 2>/dev/null || return $rc
+  done
+}
 
 coord_out="$run_dir/coordinator.out"
 "$bin/coordinator/coordinator" --port=0 --bind=127.0.0.1 --world_size="$workers" --run_dir="$run_dir" \
@@ -71,9 +80,9 @@ echo "workers: $workers (logs in $run_dir/worker-*.log)" >&2
 
 # The coordinator decides the job's end; a worker that fails makes the job fail too.
 rc=0
-wait $coord || rc=$?
+wait_for $coord || rc=$?
 for pid in "${pids[@]:1}"; do
-  if ! wait "$pid"; then
+  if ! wait_for "$pid"; then
     [ $rc -ne 0 ] || rc=1
     echo "train_local.sh: a worker failed; see $run_dir/worker-*.log" >&2
   fi

@@ -137,6 +137,16 @@ absl::Status CoordinatorClient::Report(const StepReport& report) {
   return FromGrpc(stub_->ReportSteps(&context, request, &response), "ReportSteps", address_);
 }
 
+absl::Status CoordinatorClient::Shutdown(const std::string& reason) {
+  ShutdownRequest request;
+  *request.mutable_caller() = caller_;
+  request.set_reason(reason);
+  ShutdownResponse response;
+  grpc::ClientContext context;
+  SetDeadline(&context, absl::Seconds(10));
+  return FromGrpc(stub_->Shutdown(&context, request, &response), "Shutdown", address_);
+}
+
 absl::StatusOr<HeartbeatResponse::Action> CoordinatorClient::Heartbeat(int64_t step) {
   HeartbeatRequest request;
   *request.mutable_caller() = caller_;

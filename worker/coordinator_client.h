@@ -37,6 +37,8 @@ class CoordinatorClient {
   comm::KeyValueStore& store() { return *store_; }
 
   absl::Status Report(const StepReport& report);
+  // Asks the coordinator to stop the job (every rank stops at one step, with a checkpoint).
+  absl::Status Shutdown(const std::string& reason);
   absl::StatusOr<HeartbeatResponse::Action> Heartbeat(int64_t step);
 
   // Starts reading this rank's shards from from_step, keeping up to `buffered` ahead.

@@ -176,10 +176,19 @@ absl::StatusOr<RunSummary> RunDistributed(const DistributedOptions& options, std
 
   // Heartbeats from a side thread, so a long step never looks like a dead worker.
   std::atomic<bool> done{false};
+  std::atomic<bool> stop_wanted{false};
   std::atomic<int64_t> current_step{0};
+  // A SIGINT/SIGTERM here asks the coordinator to stop the whole job at one step.
   std::thread heartbeat([&] {
+    bool stop_sent = false;
     while (!done.load()) {
-      c.Heartbeat(current_step.load()).IgnoreError();  // a missed beat is the coordinator's to judge
+      if (StopRequested().load() && !stop_sent) {
+        out << "rank " << rank << ": stop requested; asking the coordinator to stop the job\n";
+        stop_sent = c.Shutdown("signal at rank " + std::to_string(rank)).ok();
+      }
+      absl::StatusOr<HeartbeatResponse::Action> action = c.Heartbeat(current_step.load());
+      // A missed beat is the coordinator's to judge; its word to stop is taken.
+      if (action.ok() && *action == HeartbeatResponse::SHUTDOWN) stop_wanted.store(true);
       for (int i = 0; i < 20 && !done.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   });
@@ -195,6 +204,20 @@ absl::StatusOr<RunSummary> RunDistributed(const DistributedOptions& options, std
   const int64_t n = data->train.size(), b = config.batch_size();
   const int64_t steps_per_epoch = config.drop_last() ? n / b : (n + b - 1) / b;
   const data::Normalization norm{.mean = config.normalize_mean(), .std = config.normalize_std()};
+  const int64_t total_steps = steps_per_epoch * config.epochs();
+  RunSummary finished;
+  finished.world_size = world;
+  if (from_step >= total_steps) {
+    out << "the job already finished at step " << from_step << "; nothing to train\n";
+    StepReport report;
+    report.set_step(from_step - 1);
+    report.set_epoch(config.epochs() - 1);
+    report.set_done(true);
+    if (absl::Status s = c.Report(report); !s.ok()) return s;
+    finished.steps = from_step;
+    finished.epochs = config.epochs();
+    return finished;
+  }
   c.StartShards(from_step);
   bool first = true;
   RunSummary summary;
@@ -211,8 +234,12 @@ absl::StatusOr<RunSummary> RunDistributed(const DistributedOptions& options, std
     if (first || shard->step() % steps_per_epoch == 0) t.SetEpoch(shard->epoch());
     first = false;
     data->train.Gather(shard->indices().data(), shard->indices_size(), norm, &x, &y);
+    reducer.VoteStop(stop_wanted.load() || StopRequested().load());
     absl::StatusOr<double> loss_sum = t.StepOn(x, y, shard->global_batch());
     if (!loss_sum.ok()) return loss_sum.status();
+    // Every rank sees the same vote: all stop after this step (Note [Stopping together]).
+    const bool last = shard->last() || reducer.stop_agreed();
+    if (reducer.stop_agreed() && !shard->last()) out << "rank " << rank << ": stopping after step " << shard->step() + 1 << "\n";
     const double step_seconds = Seconds(Clock::now() - step_start);
     train_seconds += step_seconds;
     trained += shard->indices_size();
@@ -227,13 +254,13 @@ absl::StatusOr<RunSummary> RunDistributed(const DistributedOptions& options, std
     report.set_samples(report.samples() + shard->indices_size());
     report.set_step_seconds(report.step_seconds() + step_seconds);
 
-    const bool epoch_end = (shard->step() + 1) % steps_per_epoch == 0 || shard->last();
+    const bool epoch_end = (shard->step() + 1) % steps_per_epoch == 0 || last;
     if (epoch_end) {
-      summary.epochs = shard->epoch() + 1;
+      summary.epochs = (shard->step() + 1) / steps_per_epoch;  // completed epochs
       summary.final_train_loss = epoch_samples ? epoch_loss / epoch_samples : 0;
       epoch_loss = 0;
       epoch_samples = 0;
-      if (summary.epochs % config.eval_every_epochs() == 0 || shard->last()) {
+      if (summary.epochs % config.eval_every_epochs() == 0 || last) {
         absl::StatusOr<EvalResult> eval = ShardedEvaluate(t, data->test, **comm);
         if (!eval.ok()) return eval.status();
         summary.test_accuracy = eval->accuracy();
@@ -247,7 +274,7 @@ absl::StatusOr<RunSummary> RunDistributed(const DistributedOptions& options, std
     }
     const bool checkpoint = rank == 0 && !config.run_dir().empty() &&
                             ((config.checkpoint_every_steps() > 0 && summary.steps % config.checkpoint_every_steps() == 0) ||
-                             shard->last());
+                             last);
     if (checkpoint) {
       std::error_code ec;
       std::filesystem::create_directories(config.run_dir(), ec);
@@ -255,12 +282,12 @@ absl::StatusOr<RunSummary> RunDistributed(const DistributedOptions& options, std
       const std::string path = absl::StrFormat("%s/checkpoint-%010d.ckpt", config.run_dir(), summary.steps);
       if (absl::Status s = t.SaveCheckpoint(path, state); !s.ok()) return s;
     }
-    if (shard->last()) report.set_done(true);
-    if (report.steps() >= 20 || epoch_end || shard->last()) {
+    if (last) report.set_done(true);
+    if (report.steps() >= 20 || epoch_end || last) {
       if (absl::Status s = c.Report(report); !s.ok()) out << "rank " << rank << ": " << s.message() << "\n";
       report.Clear();
     }
-    if (shard->last()) break;
+    if (last) break;
   }
   summary.train_samples_per_sec = trained / std::max(train_seconds, 1e-9);
   return summary;

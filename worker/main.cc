@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
                                         .collective_timeout = absl::GetFlag(FLAGS_collective_timeout),
                                         .comm_host = absl::GetFlag(FLAGS_comm_host),
                                         .requested_rank = absl::GetFlag(FLAGS_rank)};
+    concord::InstallStopSignalHandlers();
     absl::StatusOr<concord::RunSummary> summary = concord::RunDistributed(options, std::cout);
     if (!summary.ok()) {
       std::cerr << "worker: " << summary.status().message() << "\n";

@@ -47,6 +47,15 @@ absl::Status Reducer::Attach(const std::vector<Tensor>& params) {
     if (current_bytes >= limit) close_bucket();
   }
   close_bucket();
+  // The last bucket launched (holding parameter 0) gets one more element: the stop vote.
+  Bucket& last = buckets_.back();
+  Tensor flat = zeros({last.flat.numel() + 1}, dtype);
+  int64_t offset = 0;
+  for (int p : last.params) {
+    params_[p].set_grad(flat.narrow(0, offset, params_[p].numel()).view(params_[p].shape()));
+    offset += params_[p].numel();
+  }
+  last.flat = flat;
   for (size_t p = 0; p < params.size(); ++p) {
     params[p].register_grad_ready_hook([this, p](const Tensor&) { OnGradReady(static_cast<int>(p)); });
   }
@@ -63,6 +72,10 @@ void Reducer::OnGradReady(int param) {
 void Reducer::LaunchReadyBuckets() {
   while (next_launch_ < buckets_.size() && buckets_[next_launch_].pending == 0) {
     Bucket& bucket = buckets_[next_launch_++];
+    if (next_launch_ == buckets_.size()) {
+      // The stop vote, last element of the last bucket (see Note [Stopping together]).
+      bucket.flat.narrow(0, bucket.flat.numel() - 1, 1).fill_(vote_stop_ ? 1 : 0);
+    }
     bucket.work = comm_.AllReduceSumAsync(bucket.flat);
   }
 }
@@ -86,6 +99,10 @@ absl::Status Reducer::Finish() {
   }
   std::fill(ready_.begin(), ready_.end(), false);
   next_launch_ = 0;
+  if (status.ok() && !buckets_.empty()) {
+    const Tensor& flat = buckets_.back().flat;
+    stop_agreed_ = flat.narrow(0, flat.numel() - 1, 1).item() > 0;
+  }
   return status;
 }
 

@@ -9,6 +9,12 @@
 // the communicator's thread (buckets strictly in order), overlapping the rest of backward.
 // Finish() launches what is left (a parameter that got no gradient contributes zeros) and
 // waits for every bucket, with a deadline.
+//
+// Note [Stopping together]: a job asked to stop must end at one step on every rank, or a rank
+// waits forever in a collective its peers never join. The last bucket launched each step
+// carries one extra element, a stop vote: a rank that wants to stop (a signal, or the
+// coordinator's word at a heartbeat) votes 1 for the step, and after Finish() every rank
+// sees the same sum, so all stop after the same step (PyTorch DDP's join does the like).
 #ifndef CONCORD_WORKER_REDUCER_H_
 #define CONCORD_WORKER_REDUCER_H_
 
@@ -37,6 +43,11 @@ class Reducer final : public GradientSync {
   // Parameter indices per bucket, in launch order (for tests and logs).
   std::vector<std::vector<int>> bucket_layout() const;
 
+  // This rank's stop vote for the current step (see Note [Stopping together]); set before
+  // backward. After Finish(): whether any rank voted to stop at this step.
+  void VoteStop(bool stop) { vote_stop_ = stop; }
+  bool stop_agreed() const { return stop_agreed_; }
+
  private:
   struct Bucket {
     Tensor flat;               // [numel], the gradients of `params`, back to back
@@ -54,6 +65,8 @@ class Reducer final : public GradientSync {
   std::vector<bool> ready_;        // per parameter, this step
   std::vector<Bucket> buckets_;
   size_t next_launch_ = 0;
+  bool vote_stop_ = false;
+  bool stop_agreed_ = false;
 };
 
 }  // namespace concord
