@@ -76,7 +76,8 @@ void Reducer::LaunchReadyBuckets() {
       // The stop vote, last element of the last bucket (see Note [Stopping together]).
       bucket.flat.narrow(0, bucket.flat.numel() - 1, 1).fill_(vote_stop_ ? 1 : 0);
     }
-    bucket.work = comm_.AllReduceSumAsync(bucket.flat);
+    // Alone, the sum is the bucket itself: no trip through the communication thread.
+    if (comm_.world_size() > 1) bucket.work = comm_.AllReduceSumAsync(bucket.flat);
   }
 }
 

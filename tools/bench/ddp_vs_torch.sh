@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Distributed training speed on this machine, in one run: our coordinator + W CPU workers
+# (one thread each, Gloo) against PyTorch DDP with Gloo (../shared/peers/torch_ddp.py, W
+# processes of one thread), same model, global batch and epochs on Fashion-MNIST; and the
+# overhead of the distributed machinery (W = 1 through the coordinator vs the standalone
+# trainer). Reports medians over repeats and the ratios.
+#
+#   tools/bench/ddp_vs_torch.sh [--repeats=3] [--epochs=2]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+repeats=3
+epochs=2
+for arg in "$@"; do
+  case "$arg" in
+    --repeats=*) repeats=${arg#--repeats=} ;;
+    --epochs=*) epochs=${arg#--epochs=} ;;
+    *) echo "usage: $0 [--repeats=N] [--epochs=N]" >&2; exit 2 ;;
+  esac
+done
+peers=$(cd .. && pwd)/shared/peers
+/usr/bin/python3 -c "import torch" 2>/dev/null || { echo "$0: needs Debian's python3-torch (see train_vs_torch.sh)" >&2; exit 1; }
+tools/setup.sh >&2
+bazel build -c opt --config=opt //coordinator //worker >&2 2>/dev/null
+bin="$(bazel info -c opt --config=opt bazel-bin 2>/dev/null)"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ours() {  # ours WORLD HIDDEN BATCH: samples/s
+  local world=$1 hidden=$2 batch=$3
+  "$bin/coordinator/coordinator" --port=0 --bind=127.0.0.1 --world_size=$world --hidden=$hidden \
+    --batch_size=$batch --epochs=$epochs --log_interval=1000 --eval_every_epochs=1000 > "$tmp/c.log" 2>&1 &
+  local coord=$! port=""
+  for _ in $(seq 200); do port=$(sed -n 's/^listening on port \([0-9]*\).*/\1/p' "$tmp/c.log"); [ -n "$port" ] && break; sleep 0.05; done
+  local pids=()
+  for ((r = 0; r < world; r++)); do "$bin/worker/worker" --coordinator=127.0.0.1:$port > "$tmp/w$r.log" 2>&1 & pids+=($!); done
+  wait $coord; for p in "${pids[@]}"; do wait $p; done
+  # Rank 0's own figure: training steps only, as torch_ddp.py reports.
+  tail -1 "$tmp/w0.log" | grep -o '"train_samples_per_sec": [0-9.e+]*' | sed 's/.*: //' | awk -v w=$world '{print $1 * w}'
+}
+standalone() {
+  "$bin/worker/worker" --standalone --hidden=$1 --batch_size=$2 --epochs=$epochs --log_interval=1000 \
+    --eval_every_epochs=1000 | tail -1 | grep -o '"train_samples_per_sec": [0-9.e+]*' | sed 's/.*: //'
+}
+torch_ddp() {
+  /usr/bin/python3 "$peers/torch_ddp.py" --world $1 --hidden $2 --batch $3 --epochs $epochs 2>/dev/null | tail -1 \
+    | grep -o '"samples_per_sec": [0-9.e+]*' | sed 's/.*: //'
+}
+median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+
+for cfg in "100 100" "1024 256"; do
+  set -- $cfg
+  o2=(); t2=(); o1=(); s1=()
+  for ((r = 0; r < repeats; r++)); do
+    o2+=($(ours 2 $1 $2)); t2+=($(torch_ddp 2 $1 $2)); o1+=($(ours 1 $1 $2)); s1+=($(standalone $1 $2))
+  done
+  mo2=$(printf '%s\n' "${o2[@]}" | median); mt2=$(printf '%s\n' "${t2[@]}" | median)
+  mo1=$(printf '%s\n' "${o1[@]}" | median); ms1=$(printf '%s\n' "${s1[@]}" | median)
+  echo "784-$1-10, global batch $2, $epochs epochs, $repeats repeats (samples/s, median):"
+  printf "  ours W=2 %10.0f   torch DDP W=2 %10.0f   ratio %.2f\n" "$mo2" "$mt2" "$(awk -v a=$mo2 -v b=$mt2 'BEGIN{print a/b}')"
+  printf "  ours W=1 via coordinator %10.0f   standalone %10.0f   ratio %.3f\n" "$mo1" "$ms1" "$(awk -v a=$mo1 -v b=$ms1 'BEGIN{print a/b}')"
+done
