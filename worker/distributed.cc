@@ -220,6 +220,7 @@ absl::StatusOr<RunSummary> RunDistributed(const DistributedOptions& options, std
   }
   c.StartShards(from_step);
   bool first = true;
+  bool first_step_logged = false;
   RunSummary summary;
   summary.world_size = world;
   StepReport report;
@@ -247,6 +248,11 @@ absl::StatusOr<RunSummary> RunDistributed(const DistributedOptions& options, std
     epoch_samples += shard->indices_size();
     summary.steps = shard->step() + 1;
     current_step.store(summary.steps);
+    if (first_step_logged == false) {
+      first_step_logged = true;
+      out << absl::StrFormat("rank %d: first step done at unix time %.3f\n", rank, absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch()));
+      out.flush();
+    }
     report.set_step(shard->step());
     report.set_epoch(shard->epoch());
     report.set_steps(report.steps() + 1);
