@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "tensor/autograd/graph.h"
 #include "tensor/data/dataset.h"
+#include "tensor/data/prefetcher.h"
 #include "worker/comm/gloo_communicator.h"
 #include "worker/comm/prefix_store.h"
 #include "worker/coordinator_client.h"
@@ -221,22 +222,31 @@ absl::StatusOr<RunSummary> RunDistributed(const DistributedOptions& options, std
   c.StartShards(from_step);
   bool first = true;
   bool first_step_logged = false;
+  // The shard after the current one is gathered on the prefetcher's thread meanwhile.
+  data::Prefetcher prefetcher(data->train, norm);
+  absl::StatusOr<ShardAssignment> next = c.NextShard(options.collective_timeout);
+  if (!next.ok()) return next.status();
+  prefetcher.Start({next->indices().data(), static_cast<size_t>(next->indices_size())});
   RunSummary summary;
   summary.world_size = world;
   StepReport report;
   double train_seconds = 0;
   int64_t trained = 0, epoch_samples = 0;
   double epoch_loss = 0;
-  Tensor x, y;
   for (;;) {
-    absl::StatusOr<ShardAssignment> shard = c.NextShard(options.collective_timeout);
-    if (!shard.ok()) return shard.status();
     const auto step_start = Clock::now();
+    absl::StatusOr<ShardAssignment> shard = std::move(next);
+    absl::StatusOr<data::Batch> batch = prefetcher.Wait();
+    if (!batch.ok()) return batch.status();
+    if (!shard->last()) {
+      next = c.NextShard(options.collective_timeout);
+      if (!next.ok()) return next.status();
+      prefetcher.Start({next->indices().data(), static_cast<size_t>(next->indices_size())});
+    }
     if (first || shard->step() % steps_per_epoch == 0) t.SetEpoch(shard->epoch());
     first = false;
-    data->train.Gather(shard->indices().data(), shard->indices_size(), norm, &x, &y);
     reducer.VoteStop(stop_wanted.load() || StopRequested().load());
-    absl::StatusOr<double> loss_sum = t.StepOn(x, y, shard->global_batch());
+    absl::StatusOr<double> loss_sum = t.StepOn(batch->x, batch->y, shard->global_batch());
     if (!loss_sum.ok()) return loss_sum.status();
     // Every rank sees the same vote: all stop after this step (Note [Stopping together]).
     const bool last = shard->last() || reducer.stop_agreed();
@@ -259,6 +269,8 @@ absl::StatusOr<RunSummary> RunDistributed(const DistributedOptions& options, std
     report.set_loss_sum(report.loss_sum() + *loss_sum);
     report.set_samples(report.samples() + shard->indices_size());
     report.set_step_seconds(report.step_seconds() + step_seconds);
+    report.set_comm_seconds(report.comm_seconds() + t.last_sync_seconds());
+    report.set_compute_seconds(report.compute_seconds() + step_seconds - t.last_sync_seconds());
 
     const bool epoch_end = (shard->step() + 1) % steps_per_epoch == 0 || last;
     if (epoch_end) {

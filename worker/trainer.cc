@@ -78,7 +78,10 @@ absl::StatusOr<double> Trainer::StepOn(const Tensor& x, const Tensor& y, int64_t
     Tensor loss = nn::cross_entropy(model_->Forward(x), y, static_cast<double>(global_batch));
     loss.backward();
     if (sync_ != nullptr) {
-      if (absl::Status s = sync_->Finish(); !s.ok()) return s;
+      const absl::Time start = absl::Now();
+      absl::Status s = sync_->Finish();
+      last_sync_seconds_ = absl::ToDoubleSeconds(absl::Now() - start);
+      if (!s.ok()) return s;
     }
     sgd_->Step();
     sgd_->ZeroGrad();

@@ -81,6 +81,9 @@ class Trainer {
   // Loads all of it or nothing: on error the model and optimizer are unchanged.
   absl::StatusOr<TrainingState> LoadCheckpoint(const std::string& path);
 
+  // Seconds the last step spent waiting for the gradient sync after backward.
+  double last_sync_seconds() const { return last_sync_seconds_; }
+
   nn::Sequential& model() { return *model_; }
   optim::Sgd& optimizer() { return *sgd_; }
   const JobConfig& config() const { return config_; }
@@ -95,6 +98,7 @@ class Trainer {
   optim::Schedule schedule_;
   data::Normalization norm_;
   GradientSync* sync_ = nullptr;
+  double last_sync_seconds_ = 0;
   Tensor x_, y_;  // batch buffers, reused every step
 };
 
