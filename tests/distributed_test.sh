@@ -10,19 +10,7 @@ fail() { echo "FAIL: $*"; for f in "$tmp"/*.log; do echo "== $f"; tail -5 "$f"; 
 
 # 2,000 Fashion-MNIST training samples and 500 test samples: 20 steps of 100.
 data="$tmp/data"
-mkdir -p "$data"
-slice() {  # slice SRC DST HEADER_BYTES COUNT ITEM_BYTES
-  local src=$1 dst=$2 header=$3 count=$4 item=$5
-  { zcat "$src" | head -c 4
-    printf "%08x" "$count" | xxd -r -p
-    zcat "$src" | head -c "$header" | tail -c +9
-    zcat "$src" | tail -c +$((header + 1)) | head -c $((count * item)); } > "$dst"
-}
-fm=/usr/share/datasets/fashion-mnist
-slice $fm/train-images-idx3-ubyte.gz "$data/train-images-idx3-ubyte" 16 2000 784
-slice $fm/train-labels-idx1-ubyte.gz "$data/train-labels-idx1-ubyte" 8 2000 1
-slice $fm/t10k-images-idx3-ubyte.gz "$data/t10k-images-idx3-ubyte" 16 500 784
-slice $fm/t10k-labels-idx1-ubyte.gz "$data/t10k-labels-idx1-ubyte" 8 500 1
+"$(dirname "$0")/make_fmnist_slice.sh" "$data" 2000 500 || fail "cannot slice Fashion-MNIST"
 job=(--dataset="$data" --epochs=1 --batch_size=100 --momentum=0.9 --log_interval=100)
 
 # Starts a coordinator on a free port; sets $port and $coord_pid.

@@ -24,19 +24,7 @@ echo "$help" | grep -q -- "--batch_size" || fail "--help does not list --batch_s
 
 # --- a small dataset: the first 2,000 training and 500 test samples -------------------------
 data="$tmp/data"
-mkdir -p "$data"
-slice() {  # slice SRC DST HEADER_BYTES COUNT ITEM_BYTES
-  local src=$1 dst=$2 header=$3 count=$4 item=$5
-  { zcat "$src" | head -c "$header" | head -c 4
-    printf "%08x" "$count" | xxd -r -p
-    zcat "$src" | head -c "$header" | tail -c +9
-    zcat "$src" | tail -c +$((header + 1)) | head -c $((count * item)); } > "$dst"
-}
-fm=/usr/share/datasets/fashion-mnist
-slice $fm/train-images-idx3-ubyte.gz "$data/train-images-idx3-ubyte" 16 2000 784
-slice $fm/train-labels-idx1-ubyte.gz "$data/train-labels-idx1-ubyte" 8 2000 1
-slice $fm/t10k-images-idx3-ubyte.gz "$data/t10k-images-idx3-ubyte" 16 500 784
-slice $fm/t10k-labels-idx1-ubyte.gz "$data/t10k-labels-idx1-ubyte" 8 500 1
+"$(dirname "$0")/make_fmnist_slice.sh" "$data" 2000 500 || fail "cannot slice Fashion-MNIST"
 
 job=(--standalone --dataset="$data" --epochs=6 --batch_size=20 --momentum=0.9 --lr=0.02 --log_interval=100)
 
