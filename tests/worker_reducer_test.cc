@@ -1,0 +1,134 @@
+// Reducer, with threads as ranks over real Gloo on loopback: buckets in reverse parameter
+// order with a small first one, gradients as views into the buckets, the all-reduced
+// gradients equal to per-shard gradients summed by hand, a parameter with no gradient
+// contributing zeros, and the stop vote seen by every rank.
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "tensor/autograd/graph.h"
+#include "tensor/functions.h"
+#include "tensor/nn/loss.h"
+#include "tensor/nn/sequential.h"
+#include "worker/comm/gloo_communicator.h"
+#include "worker/comm/in_memory_store.h"
+#include "worker/reducer.h"
+
+namespace concord {
+namespace {
+
+constexpr int kBatch = 12;
+
+std::shared_ptr<nn::Sequential> Model() {
+  Generator gen(17);
+  return nn::MakeMlp({6, 5, 4, 3}, nn::Activation::kTanh, nn::Init::kXavier, gen, kFloat64);
+}
+
+// The shard of rank r of w: rows [r * kBatch / w, (r + 1) * kBatch / w).
+void Shard(int r, int w, Tensor* x, Tensor* y) {
+  Generator gen(5);
+  Tensor all_x = randn({kBatch, 6}, gen, kFloat64);
+  Tensor all_y = tensor({0, 1, 2, 0, 1, 2, 2, 1, 0, 0, 1, 2});
+  *x = all_x.narrow(0, r * kBatch / w, kBatch / w);
+  *y = all_y.narrow(0, r * kBatch / w, kBatch / w);
+}
+
+// Runs fn(rank, communicator) on `world` threads.
+template <typename Fn>
+void OnRanks(int world, Fn fn) {
+  comm::InMemoryStore store;
+  std::vector<std::thread> threads;
+  for (int r = 0; r < world; ++r) {
+    threads.emplace_back([&, r] {
+      comm::GlooOptions options;
+      options.timeout = absl::Seconds(10);
+      auto c = comm::CreateGlooCommunicator(store, r, world, options);
+      ASSERT_TRUE(c.ok()) << c.status();
+      fn(r, **c);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+}
+
+TEST(ReducerTest, BucketsAreReverseOrderedViewsWithASmallFirstOne) {
+  OnRanks(1, [](int, comm::Communicator& c) {
+    auto model = Model();
+    std::vector<Tensor> params = model->parameters();  // w1 [5,6], b1, w2 [4,5], b2, w3 [3,4], b3
+    // First bucket up to 40 bytes, then up to 200: float64 elements are 8 bytes.
+    Reducer reducer(c, {.bucket_bytes = 200, .first_bucket_bytes = 40, .timeout = absl::Seconds(10)});
+    ASSERT_TRUE(reducer.Attach(params).ok());
+    std::vector<std::vector<int>> layout = reducer.bucket_layout();
+    ASSERT_GE(layout.size(), 3u);
+    EXPECT_EQ(layout.front().front(), 5);  // the last parameter first
+    EXPECT_EQ(layout.back().back(), 0);    // the first parameter last
+    EXPECT_EQ(layout.front(), (std::vector<int>{5, 4}));  // b3 (3) + w3 (12) >= 5 elements
+    for (const auto& bucket : layout) {
+      for (size_t i = 1; i < bucket.size(); ++i) {
+        EXPECT_TRUE(params[bucket[0]].grad().shares_storage(params[bucket[i]].grad()));
+      }
+    }
+  });
+}
+
+void ExpectSummedGradients(int world) {
+  // Reference: every shard's gradient (loss divided by the global batch), summed by hand.
+  auto reference = Model();
+  for (int r = 0; r < world; ++r) {
+    Tensor x, y;
+    Shard(r, world, &x, &y);
+    nn::cross_entropy(reference->Forward(x), y, kBatch).backward();
+  }
+  OnRanks(world, [&](int rank, comm::Communicator& c) {
+    auto model = Model();
+    Reducer reducer(c, {.bucket_bytes = 256, .first_bucket_bytes = 64, .timeout = absl::Seconds(10)});
+    ASSERT_TRUE(reducer.Attach(model->parameters()).ok());
+    for (int step = 0; step < 2; ++step) {  // twice: the buckets reset between steps
+      autograd::ZeroGrad(model->parameters());
+      Tensor x, y;
+      Shard(rank, world, &x, &y);
+      nn::cross_entropy(model->Forward(x), y, kBatch).backward();
+      ASSERT_TRUE(reducer.Finish().ok());
+      std::vector<Tensor> got = model->parameters(), want = reference->parameters();
+      for (size_t i = 0; i < got.size(); ++i) {
+        EXPECT_TRUE(got[i].grad().allclose(want[i].grad(), 1e-10, 1e-12))
+            << "rank " << rank << " step " << step << " parameter " << i;
+      }
+    }
+  });
+}
+
+TEST(ReducerTest, AllReducedGradientsEqualShardGradientsSummed) {
+  ExpectSummedGradients(2);
+  ExpectSummedGradients(3);
+}
+
+TEST(ReducerTest, AParameterWithoutGradientContributesZeros) {
+  OnRanks(2, [](int rank, comm::Communicator& c) {
+    Tensor used = tensor({1., 2.}, kFloat64).requires_grad_();
+    Tensor unused = tensor({3., 4., 5.}, kFloat64).requires_grad_();
+    Reducer reducer(c, {.timeout = absl::Seconds(10)});
+    ASSERT_TRUE(reducer.Attach({used, unused}).ok());
+    unused.grad().fill_(7);  // stale contents from an earlier step ...
+    autograd::ZeroGrad({used, unused});  // ... lazily zeroed
+    (used * static_cast<double>(rank + 1)).sum().backward();  // `unused` gets no gradient
+    ASSERT_TRUE(reducer.Finish().ok());
+    EXPECT_TRUE(used.grad().equal(tensor({3., 3.}, kFloat64)));  // 1 + 2 on each element
+    EXPECT_TRUE(unused.grad().equal(zeros({3}, kFloat64)));
+  });
+}
+
+TEST(ReducerTest, OneRanksStopVoteIsSeenByAll) {
+  OnRanks(3, [](int rank, comm::Communicator& c) {
+    Tensor w = tensor({1.}, kFloat64).requires_grad_();
+    Reducer reducer(c, {.timeout = absl::Seconds(10)});
+    ASSERT_TRUE(reducer.Attach({w}).ok());
+    for (int step = 0; step < 3; ++step) {
+      reducer.VoteStop(rank == 1 && step == 1);
+      (w * 2.0).sum().backward();
+      ASSERT_TRUE(reducer.Finish().ok());
+      EXPECT_EQ(reducer.stop_agreed(), step == 1) << "rank " << rank << " step " << step;
+    }
+  });
+}
+
+}  // namespace
+}  // namespace concord
