@@ -17,6 +17,7 @@
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "coordinator/service.h"
 #include "grpcpp/grpcpp.h"
 #include "tensor/data/idx.h"
@@ -135,9 +136,10 @@ int Run() {
       }
       std::vector<int> silent = service.SilentRanks(absl::GetFlag(FLAGS_heartbeat_timeout));
       if (!silent.empty()) {
-        std::cerr << "coordinator: rank " << silent[0] << " sent no heartbeat for "
-                  << absl::FormatDuration(absl::GetFlag(FLAGS_heartbeat_timeout)) << ": declaring it dead and "
-                  << "stopping the job (resume with the newest checkpoint)\n";
+        std::cerr << "coordinator: " << (silent.size() == 1 ? "rank " : "ranks ") << absl::StrJoin(silent, ", ")
+                  << " sent no heartbeat for " << absl::FormatDuration(absl::GetFlag(FLAGS_heartbeat_timeout))
+                  << ": declaring " << (silent.size() == 1 ? "it" : "them")
+                  << " dead and stopping the job (resume with the newest checkpoint)\n";
         rc = 1;
         break;
       }

@@ -101,6 +101,26 @@ grep -q "resumed from .*step $s0" "$tmp/stop-resume-r0.log" || fail "did not res
 grep -q '"steps": 4000' "$tmp/stop-resume-coord.log" || fail "the resumed job did not finish all 4000 steps"
 echo "stop at step $s0 of 4000 on both ranks, resumed to the end"
 
+# A worker that dies mid-run: the survivor's collective fails within its timeout (no hang),
+# and the coordinator declares the silent rank dead; everything exits non-zero with a message.
+start_coordinator "$tmp/dead-coord.log" --world_size=2 "${job[@]}" --epochs=500 --heartbeat_timeout=4s
+"$worker" --coordinator=127.0.0.1:$port --rank=0 --collective_timeout=4s > "$tmp/dead-r0.log" 2>&1 &
+survivor=$!
+"$worker" --coordinator=127.0.0.1:$port --rank=1 --collective_timeout=4s > "$tmp/dead-r1.log" 2>&1 &
+victim=$!
+for _ in $(seq 600); do grep -q 'workers registered' "$tmp/dead-coord.log" && break; sleep 0.05; done
+sleep 1
+kill -9 $victim
+start=$(date +%s)
+wait $survivor && fail "the surviving worker exited 0 after its peer died"
+wait $coord_pid && fail "the coordinator exited 0 after a worker died"
+elapsed=$(( $(date +%s) - start ))
+[ $elapsed -le 30 ] || fail "the job took ${elapsed}s to notice a dead worker"
+grep -q "^worker: gloo rank 0 of 2" "$tmp/dead-r0.log" || fail "the survivor's error does not name the collective: $(tail -2 "$tmp/dead-r0.log")"
+grep -Eq "ranks? (0, )?1 sent no heartbeat for 4s: declaring (it|them) dead" "$tmp/dead-coord.log" \
+  || fail "the coordinator did not declare rank 1 dead"
+echo "dead worker: noticed in ${elapsed}s; survivor: $(tail -1 "$tmp/dead-r0.log" | cut -c1-100)"
+
 # Wrong job id and wrong token are refused with a message.
 start_coordinator "$tmp/coord_bad.log" --world_size=1 "${job[@]}" --job_id=alpha --token=s3cret \
   --registration_timeout=20s
