@@ -56,6 +56,13 @@ absl::Status Reducer::Attach(const std::vector<Tensor>& params) {
     offset += params_[p].numel();
   }
   last.flat = flat;
+  if (comm_.world_size() > 1) {
+    for (Bucket& bucket : buckets_) {
+      absl::StatusOr<int> handle = comm_.RegisterAllReduce(bucket.flat);
+      if (!handle.ok()) return handle.status();
+      bucket.handle = *handle;
+    }
+  }
   for (size_t p = 0; p < params.size(); ++p) {
     params[p].register_grad_ready_hook([this, p](const Tensor&) { OnGradReady(static_cast<int>(p)); });
   }
@@ -77,7 +84,7 @@ void Reducer::LaunchReadyBuckets() {
       bucket.flat.narrow(0, bucket.flat.numel() - 1, 1).fill_(vote_stop_ ? 1 : 0);
     }
     // Alone, the sum is the bucket itself: no trip through the communication thread.
-    if (comm_.world_size() > 1) bucket.work = comm_.AllReduceSumAsync(bucket.flat);
+    if (comm_.world_size() > 1) bucket.work = comm_.AllReduceRegisteredAsync(bucket.handle);
   }
 }
 

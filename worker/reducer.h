@@ -51,6 +51,7 @@ class Reducer final : public GradientSync {
  private:
   struct Bucket {
     Tensor flat;               // [numel], the gradients of `params`, back to back
+    int handle = -1;           // the communicator's registered all-reduce over `flat`
     std::vector<int> params;   // indices into params_
     int pending = 0;           // gradients not yet final this step
     std::unique_ptr<comm::Work> work;

@@ -25,4 +25,13 @@ absl::Status CheckCollectiveTensor(const Tensor& t, std::string_view op, int ran
   return absl::OkStatus();
 }
 
+absl::StatusOr<int> Communicator::RegisterAllReduce(Tensor t) {
+  registered_.push_back(std::move(t));
+  return static_cast<int>(registered_.size()) - 1;
+}
+
+std::unique_ptr<Work> Communicator::AllReduceRegisteredAsync(int handle) {
+  return AllReduceSumAsync(registered_.at(handle));
+}
+
 }  // namespace concord::comm

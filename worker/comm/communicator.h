@@ -33,6 +33,7 @@
 #define CONCORD_WORKER_COMM_COMMUNICATOR_H_
 
 #include <memory>
+#include <vector>
 #include <string_view>
 
 #include "absl/status/status.h"
@@ -71,6 +72,17 @@ class Communicator {
   virtual absl::Status Barrier() = 0;
   // Fails every pending and future call (see the contract above). Idempotent.
   virtual void Abort() = 0;
+
+  // Persistent all-reduce, for gradient buckets (STYLE 19): RegisterAllReduce sets up the
+  // collective over t's memory once (every rank registers tensors of the same shapes, in the
+  // same order); AllReduceRegisteredAsync(handle) then sums whatever t holds, in place, with
+  // no per-call setup. t keeps its storage for the communicator's life. The default runs
+  // AllReduceSumAsync(t) each time; backends with a cheaper repeated path override both.
+  virtual absl::StatusOr<int> RegisterAllReduce(Tensor t);
+  virtual std::unique_ptr<Work> AllReduceRegisteredAsync(int handle);
+
+ private:
+  std::vector<Tensor> registered_;  // for the default implementation
 };
 
 // The tensor checks every backend applies: InvalidArgument naming `op`, the rank and the

@@ -42,6 +42,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
 #include "gloo/allreduce.h"
+#include "gloo/allreduce_halving_doubling.h"
 #include "gloo/barrier.h"
 #include "gloo/broadcast.h"
 #include "gloo/common/error.h"
@@ -175,6 +176,9 @@ struct GlooState {
   // collectives in the same order), so a late message of a failed op never matches a later
   // one. Used on the communication thread only.
   uint32_t next_tag = 0;
+  // Registered all-reduces (RegisterAllReduce): one Gloo algorithm object per tensor, its
+  // buffers registered with the pairs once; null for an empty tensor. Communication thread only.
+  std::vector<std::unique_ptr<gloo::Algorithm>> registered;
 };
 
 class GlooCommunicator final : public Communicator {
@@ -203,6 +207,43 @@ class GlooCommunicator final : public Communicator {
           RunAllReduce<T>(state->context, t, state->next_tag++, state->timeout);
         });
       });
+    });
+  }
+
+  // Halving-doubling objects built once and run each step: measured here 6.7x faster than a
+  // per-call gloo::allreduce for a 318 KB bucket between 2 ranks (311 vs 2,080 us).
+  absl::StatusOr<int> RegisterAllReduce(Tensor t) override {
+    RETURN_IF_ERROR(CheckTensor(t, "RegisterAllReduce"));
+    if (t.dtype() != kFloat32 && t.dtype() != kFloat64) return Communicator::RegisterAllReduce(t);
+    const int handle = next_handle_++;
+    std::string what = Describe("RegisterAllReduce", t);
+    auto run = [state = state_, t, what] {
+      return CallGloo(absl::StrCat(state->owner, ": ", what), [&] {
+        std::unique_ptr<gloo::Algorithm> algorithm;
+        if (t.numel() > 0) {
+          DispatchFloating(t.dtype(), [&]<typename T>() {
+            algorithm = std::make_unique<gloo::AllreduceHalvingDoubling<T>>(
+                state->context, std::vector<T*>{static_cast<T*>(t.raw_data())}, static_cast<int>(t.numel()));
+          });
+        }
+        state->registered.push_back(std::move(algorithm));
+      });
+    };
+    RETURN_IF_ERROR(queue_.Submit(what, std::move(run))->Wait());
+    handles_.push_back({handle, Describe("AllReduceRegistered", t)});
+    return handle;
+  }
+
+  std::unique_ptr<Work> AllReduceRegisteredAsync(int handle) override {
+    if (handle < 0 || handle >= static_cast<int>(handles_.size())) {
+      return OpQueue::Completed(absl::InvalidArgumentError(
+          absl::StrCat(state_->owner, ": no registered all-reduce ", handle)));
+    }
+    const std::string& what = handles_[handle].second;
+    return queue_.Submit(what, [state = state_, handle, what] {
+      gloo::Algorithm* algorithm = state->registered.at(handle).get();
+      if (algorithm == nullptr) return absl::OkStatus();
+      return CallGloo(absl::StrCat(state->owner, ": ", what), [&] { algorithm->run(); });
     });
   }
 
@@ -258,6 +299,8 @@ class GlooCommunicator final : public Communicator {
   const int rank_;
   const int world_size_;
   std::shared_ptr<GlooState> state_;
+  int next_handle_ = 0;
+  std::vector<std::pair<int, std::string>> handles_;  // registered all-reduces, by handle
   OpQueue queue_;  // last: stopped (joined, or detached after Abort) first
 };
 
