@@ -127,11 +127,11 @@ absl::StatusOr<int64_t> ResumeFromRankZero(Trainer& t, comm::Communicator& comm,
   return static_cast<int64_t>(*from);
 }
 
-char hostname_buffer[256];
 std::string Hostname() {
-  if (gethostname(hostname_buffer, sizeof(hostname_buffer)) != 0) return "unknown";
-  hostname_buffer[sizeof(hostname_buffer) - 1] = '\0';
-  return hostname_buffer;
+  char name[256];
+  if (gethostname(name, sizeof(name)) != 0) return "unknown";
+  name[sizeof(name) - 1] = '\0';
+  return name;
 }
 
 }  // namespace
