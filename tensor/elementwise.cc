@@ -77,10 +77,7 @@ bool PartiallyOverlaps(const Tensor& a, const Tensor& b) {
 
 // A private copy of `in` when it partially overlaps `out`, else `in` itself.
 Tensor Unaliased(const Tensor& in, const Tensor& out) {
-  if (!PartiallyOverlaps(in, out)) return in;
-  Tensor c = ops::NewTensor(in.shape(), in.dtype(), in.device());
-  ops::CopyCast(c, in);
-  return c;
+  return PartiallyOverlaps(in, out) ? ops::CastCopy(in, in.dtype()) : in;
 }
 
 // The dtype of a 0-dim tensor standing for a Scalar next to a tensor of dtype t: a scalar
@@ -100,11 +97,7 @@ bool CanCast(DType from, DType to) {
 
 // t in dtype, broadcast to shape, without recording anything (kernel operands only).
 Tensor Operand(const Tensor& t, DType dtype, const Shape& shape) {
-  Tensor c = t;
-  if (t.dtype() != dtype) {
-    c = ops::NewTensor(t.shape(), dtype, t.device());
-    ops::CopyCast(c, t);
-  }
+  Tensor c = t.dtype() == dtype ? t : ops::CastCopy(t, dtype);
   return c.shape() == shape ? c : ops::BroadcastView(c, shape);
 }
 

@@ -50,7 +50,8 @@ done
 # ends with the parameters of an uninterrupted W=2 run.
 run_w2() {  # run_w2 RUN_DIR LOG_PREFIX [COORDINATOR_ARGS...]
   local dir=$1 prefix=$2; shift 2
-  start_coordinator "$tmp/$prefix-coord.log" --world_size=2 "${job[@]}" --epochs=2 --checkpoint_every_steps=5 \
+  # 400 steps: long enough that the kill below lands mid-run (checked).
+  start_coordinator "$tmp/$prefix-coord.log" --world_size=2 "${job[@]}" --epochs=20 --checkpoint_every_steps=5 \
     --run_dir="$dir" "$@"
   w2_pids=($coord_pid)
   for r in 0 1; do
@@ -65,6 +66,7 @@ for _ in $(seq 600); do ls "$tmp/killed2"/checkpoint-*.ckpt >/dev/null 2>&1 && b
 kill -9 "${w2_pids[@]}" 2>/dev/null
 for pid in "${w2_pids[@]}"; do wait "$pid" 2>/dev/null; done
 ls "$tmp/killed2"/checkpoint-*.ckpt >/dev/null 2>&1 || fail "no checkpoint before the kill"
+ls "$tmp/killed2"/checkpoint-0000000400.ckpt >/dev/null 2>&1 && fail "the W=2 run finished before the kill; nothing was resumed"
 run_w2 "$tmp/killed2" resumed2 --resume
 for pid in "${w2_pids[@]}"; do wait "$pid" || fail "the resumed W=2 run failed"; done
 grep -q "resumed from" "$tmp/resumed2-r0.log" || fail "rank 0 did not resume"

@@ -26,7 +26,11 @@ echo "$help" | grep -q -- "--batch_size" || fail "--help does not list --batch_s
 data="$tmp/data"
 "$(dirname "$0")/make_fmnist_slice.sh" "$data" 2000 500 || fail "cannot slice Fashion-MNIST"
 
-job=(--standalone --dataset="$data" --epochs=6 --batch_size=20 --momentum=0.9 --lr=0.02 --log_interval=100)
+# 3,000 steps: long enough that the kill and the stop below land mid-run (checked).
+job=(--standalone --dataset="$data" --epochs=30 --batch_size=20 --momentum=0.9 --lr=0.02 --log_interval=100)
+total=3000
+# The step of the newest checkpoint in $1.
+newest_step() { ls "$1"/checkpoint-*.ckpt | tail -1 | sed 's/.*checkpoint-0*\([0-9][0-9]*\)\.ckpt/\1/'; }
 
 # --- uninterrupted run: the final JSON line ----------------------------------------------------
 out=$("$worker" "${job[@]}" --run_dir="$tmp/straight" 2>&1) || fail "straight run failed: $out"
@@ -34,7 +38,7 @@ last=$(echo "$out" | tail -1)
 for key in test_accuracy final_train_loss train_samples_per_sec epochs steps world_size; do
   echo "$last" | grep -q "\"$key\": " || fail "final line lacks $key: $last"
 done
-echo "$last" | grep -q '"steps": 600' || fail "expected 600 steps: $last"
+echo "$last" | grep -q "\"steps\": $total" || fail "expected $total steps: $last"
 echo "$last" | grep -q '"world_size": 1' || fail "expected world_size 1: $last"
 final_straight=$(ls "$tmp/straight"/checkpoint-*.ckpt | tail -1)
 
@@ -52,6 +56,7 @@ wait_for_checkpoint() {
 pid=$!
 wait_for_checkpoint "$tmp/killed"
 kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+[ "$(newest_step "$tmp/killed")" -lt $total ] || fail "the run finished before the kill; nothing was resumed"
 out=$("$worker" "${job[@]}" --run_dir="$tmp/killed" --resume 2>&1) || fail "resume after kill failed: $out"
 echo "$out" | grep -q "resumed from" || fail "did not resume: $out"
 cmp -s "$final_straight" "$(ls "$tmp/killed"/checkpoint-*.ckpt | tail -1)" \
@@ -63,19 +68,18 @@ pid=$!
 wait_for_checkpoint "$tmp/stopped"
 kill -TERM $pid 2>/dev/null
 wait $pid; rc=$?
-if grep -q "stop requested" "$tmp/stopped.log"; then
-  [ $rc -eq 0 ] || fail "stopped run exited $rc"
-fi
+grep -q "stop requested" "$tmp/stopped.log" || fail "the run finished before SIGTERM; the stop was not tested"
+[ $rc -eq 0 ] || fail "stopped run exited $rc"
+[ "$(newest_step "$tmp/stopped")" -lt $total ] || fail "no mid-run checkpoint at the stop"
 out=$("$worker" "${job[@]}" --run_dir="$tmp/stopped" --resume 2>&1) || fail "resume after stop failed: $out"
 cmp -s "$final_straight" "$(ls "$tmp/stopped"/checkpoint-*.ckpt | tail -1)" \
   || fail "resumed run (after SIGTERM) ended with other parameters than the uninterrupted run"
 
 # --- a corrupt newest checkpoint is skipped, the older one used ------------------------------------
 ckpts=($(ls "$tmp/killed"/checkpoint-*.ckpt))
-if [ ${#ckpts[@]} -ge 2 ]; then
-  newest=${ckpts[-1]}
-  printf '\x00\x01' | dd of="$newest" bs=1 seek=40 conv=notrunc 2>/dev/null
-  out=$("$worker" "${job[@]}" --run_dir="$tmp/killed" --resume 2>&1) || fail "resume past a corrupt checkpoint failed: $out"
-  echo "$out" | grep -q "skipping checkpoint .*checksum mismatch" || fail "corrupt checkpoint not reported: $out"
-fi
+[ ${#ckpts[@]} -ge 2 ] || fail "expected two checkpoints kept, found ${#ckpts[@]}"
+printf '\x00\x01' | dd of="${ckpts[-1]}" bs=1 seek=40 conv=notrunc 2>/dev/null
+out=$("$worker" "${job[@]}" --run_dir="$tmp/killed" --resume 2>&1) || fail "resume past a corrupt checkpoint failed: $out"
+echo "$out" | grep -q "skipping checkpoint .*checksum mismatch" || fail "corrupt checkpoint not reported: $out"
+echo "$out" | grep -q "resumed from .*${ckpts[-2]##*/}" || fail "the older checkpoint was not used: $out"
 echo "PASS"

@@ -41,7 +41,10 @@ double ShapeFingerprint(const std::vector<Tensor>& params) {
 double ValueChecksum(const std::vector<Tensor>& params) {
   autograd::NoGradGuard no_grad;
   double sum = 0;
-  for (const Tensor& p : params) sum += p.to(kFloat64).abs().sum().item() + p.to(kFloat64).sum().item();
+  for (const Tensor& p : params) {
+    Tensor d = p.to(kFloat64);
+    sum += d.abs().sum().item() + d.sum().item();
+  }
   return sum;
 }
 
@@ -297,7 +300,7 @@ absl::StatusOr<RunSummary> RunDistributed(const DistributedOptions& options, std
       std::error_code ec;
       std::filesystem::create_directories(config.run_dir(), ec);
       const TrainingState state{(summary.steps) / steps_per_epoch, summary.steps % steps_per_epoch, summary.steps};
-      const std::string path = absl::StrFormat("%s/checkpoint-%010d.ckpt", config.run_dir(), summary.steps);
+      const std::string path = CheckpointPath(config.run_dir(), summary.steps);
       if (absl::Status s = t.SaveCheckpoint(path, state); !s.ok()) return s;
     }
     if (last) report.set_done(true);

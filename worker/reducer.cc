@@ -20,8 +20,11 @@ absl::Status Reducer::Attach(const std::vector<Tensor>& params) {
     if (current.empty()) return;
     int64_t numel = 0;
     for (int p : current) numel += params_[p].numel();
+    // The last bucket launched holds parameter 0 (pushed last) and one more element: the
+    // stop vote (see Note [Stopping together]).
+    const int64_t vote = current.back() == 0 ? 1 : 0;
     Bucket bucket;
-    bucket.flat = zeros({numel}, dtype);
+    bucket.flat = zeros({numel + vote}, dtype);
     int64_t offset = 0;
     for (int p : current) {
       const Tensor& param = params_[p];
@@ -47,15 +50,6 @@ absl::Status Reducer::Attach(const std::vector<Tensor>& params) {
     if (current_bytes >= limit) close_bucket();
   }
   close_bucket();
-  // The last bucket launched (holding parameter 0) gets one more element: the stop vote.
-  Bucket& last = buckets_.back();
-  Tensor flat = zeros({last.flat.numel() + 1}, dtype);
-  int64_t offset = 0;
-  for (int p : last.params) {
-    params_[p].set_grad(flat.narrow(0, offset, params_[p].numel()).view(params_[p].shape()));
-    offset += params_[p].numel();
-  }
-  last.flat = flat;
   if (comm_.world_size() > 1) {
     for (Bucket& bucket : buckets_) {
       absl::StatusOr<int> handle = comm_.RegisterAllReduce(bucket.flat);

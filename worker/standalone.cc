@@ -21,10 +21,6 @@ using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
-std::string CheckpointPath(const std::string& dir, int64_t step) {
-  return absl::StrFormat("%s/checkpoint-%010d.ckpt", dir, step);
-}
-
 // Keeps the newest `keep` checkpoints.
 void PruneCheckpoints(const std::string& dir, size_t keep) {
   std::vector<std::string> all = ListCheckpoints(dir);
@@ -42,6 +38,10 @@ void InstallStopSignalHandlers() {
   auto handler = [](int) { StopRequested().store(true); };
   std::signal(SIGINT, handler);
   std::signal(SIGTERM, handler);
+}
+
+std::string CheckpointPath(const std::string& run_dir, int64_t step) {
+  return absl::StrFormat("%s/checkpoint-%010d.ckpt", run_dir, step);
 }
 
 std::vector<std::string> ListCheckpoints(const std::string& run_dir) {

@@ -23,6 +23,9 @@ void InstallStopSignalHandlers();
 
 absl::StatusOr<RunSummary> RunStandalone(const JobConfig& config, bool resume, std::ostream& out);
 
+// run_dir/checkpoint-<step, 10 digits>.ckpt: the names sort by step.
+std::string CheckpointPath(const std::string& run_dir, int64_t step);
+
 // The newest checkpoint in run_dir ("checkpoint-<step>.ckpt"), newest first.
 std::vector<std::string> ListCheckpoints(const std::string& run_dir);
 

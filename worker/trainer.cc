@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "tensor/autograd/graph.h"
 #include "tensor/nn/loss.h"
@@ -145,8 +146,8 @@ absl::StatusOr<TrainingState> Trainer::LoadCheckpoint(const std::string& path) {
     if (name.rfind("model.", 0) == 0) {
       model_tensors.emplace_back(name.substr(6), t);
     } else if (name.rfind("optimizer.momentum.", 0) == 0) {
-      size_t i = std::stoul(name.substr(19));
-      ok = i < buffers.size();
+      size_t i = 0;
+      ok = absl::SimpleAtoi(absl::string_view(name).substr(19), &i) && i < buffers.size();
       if (ok) buffers[i] = t;
     } else if (name == "state.epoch") {
       ok = scalar(&state.epoch);

@@ -23,25 +23,18 @@ class AccumulateGrad final : public Node {
     Tensor& acc = meta_->grad;
     if (!acc.defined()) {
       // A fresh buffer: grad may be a view of something else (an expanded scalar, say).
-      acc = ops::NewTensor(shape_, dtype_, grad.device());
-      ops::CopyCast(acc, grad);
+      acc = ops::CastCopy(grad, dtype_);
     } else if (meta_->grad_is_zero) {
       ops::CopyCast(acc, grad);  // 0 + grad, in place: the storage stays (bucket views rely on it)
       meta_->grad_is_zero = false;
     } else {
-      ops::Binary(ops::BinaryOp::kAdd, acc, acc, grad.dtype() == acc.dtype() ? grad : Cast(grad, acc.dtype()));
+      ops::Binary(ops::BinaryOp::kAdd, acc, acc, grad.dtype() == acc.dtype() ? grad : ops::CastCopy(grad, acc.dtype()));
     }
     for (const Tensor::GradHook& hook : meta_->hooks) hook(acc);
     return {};
   }
 
  private:
-  static Tensor Cast(const Tensor& t, DType dtype) {
-    Tensor c = ops::NewTensor(t.shape(), dtype, t.device());
-    ops::CopyCast(c, t);
-    return c;
-  }
-
   std::shared_ptr<AutogradMeta> meta_;
   Shape shape_;
   DType dtype_;

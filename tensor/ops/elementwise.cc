@@ -130,6 +130,12 @@ Tensor BroadcastView(const Tensor& t, const Shape& to) {
   return Tensor(t.storage(), to, BroadcastStrides(t.shape(), t.strides(), to), t.storage_offset(), t.dtype());
 }
 
+Tensor CastCopy(const Tensor& t, DType dtype) {
+  Tensor c = NewTensor(t.shape(), dtype, t.device());
+  CopyCast(c, t);
+  return c;
+}
+
 void CopyCast(const Tensor& dst, const Tensor& src) {
   DispatchDType(dst.dtype(), [&]<typename O>() {
     DispatchDType(src.dtype(), [&]<typename A>() {

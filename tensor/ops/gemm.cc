@@ -49,13 +49,8 @@ void Gemm(const Tensor& out, const Tensor& a, const Tensor& b, bool accumulate) 
   BlasView va = AsBlas(a);
   BlasView vb = AsBlas(b);
   // Operands that are neither row- nor column-major (e.g. stepped slices) are copied once.
-  auto copy = [](const Tensor& t) {
-    Tensor c = NewTensor(t.shape(), t.dtype(), t.device());
-    CopyCast(c, t);
-    return c;
-  };
-  Tensor ca = va.ok ? a : copy(a);
-  Tensor cb = vb.ok ? b : copy(b);
+  Tensor ca = va.ok ? a : CastCopy(a, a.dtype());
+  Tensor cb = vb.ok ? b : CastCopy(b, b.dtype());
   if (!va.ok) va = AsBlas(ca);
   if (!vb.ok) vb = AsBlas(cb);
   const double beta = accumulate ? 1.0 : 0.0;

@@ -20,6 +20,8 @@ Tensor BroadcastView(const Tensor& t, const Shape& to);
 
 // dst[i] = convert(src[i]); any dtypes.
 void CopyCast(const Tensor& dst, const Tensor& src);
+// A new contiguous copy of t in dtype (no autograd).
+Tensor CastCopy(const Tensor& t, DType dtype);
 // dst[i] = value (converted to dst's dtype).
 void Fill(const Tensor& dst, Scalar value);
 
