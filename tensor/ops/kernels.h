@@ -9,6 +9,7 @@
 
 #include <cstdint>
 
+#include "tensor/ops/op_kinds.h"
 #include "tensor/tensor.h"
 
 namespace concord::ops {
@@ -25,21 +26,18 @@ Tensor CastCopy(const Tensor& t, DType dtype);
 // dst[i] = value (converted to dst's dtype).
 void Fill(const Tensor& dst, Scalar value);
 
-enum class BinaryOp { kAdd, kSub, kMul, kDiv, kPow, kMax, kMin, kEq, kNe, kLt, kLe, kGt, kGe };
 // out = a (op) b; a and b share a dtype; out has it too, or bool for comparisons. For kAdd and
 // kSub, b is scaled by alpha first (a + alpha * b).
 void Binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, Scalar alpha = 1);
 // out = a (op) s, a scalar converted to a's dtype.
 void BinaryScalar(BinaryOp op, const Tensor& out, const Tensor& a, Scalar s);
 
-enum class UnaryOp { kNeg, kExp, kLog, kSqrt, kAbs, kSigmoid, kTanh, kRelu };
 void Unary(UnaryOp op, const Tensor& out, const Tensor& a);
 // out = min(max(a, lo), hi); either bound may be absent.
 void Clamp(const Tensor& out, const Tensor& a, std::optional<Scalar> lo, std::optional<Scalar> hi);
 // out = mask ? a : b (mask bool; a, b, out one dtype).
 void Where(const Tensor& out, const Tensor& mask, const Tensor& a, const Tensor& b);
 
-enum class ReduceOp { kSum, kMax, kMin, kArgMax, kArgMin };
 // Reduces the last dim of `in` ([..., n], any strides) into out ([...], contiguous).
 // kSum accumulates in double (float32) or the dtype itself; kArg* write int64 indices.
 void ReduceLastDim(ReduceOp op, const Tensor& out, const Tensor& in);
