@@ -24,14 +24,35 @@
 // and the communication thread (likewise): the only threads that write to Gloo's sockets.
 // There a broken connection is an EPIPE error, which Gloo reports as an exception. The
 // calling thread's mask is restored afterwards (a SIGPIPE left pending meanwhile is dropped).
+//
+// Note [Host staging]
+// Gloo moves host memory only, so a collective on a CUDA tensor runs on a pinned host copy
+// (several GPU workers sharing one GPU cannot use NCCL, which refuses two ranks on one GPU).
+// On the communication thread:
+//   1. cudaMemcpyAsync device -> pinned host on ComputeStream(device): the copy is ordered
+//      after the kernels that produced the tensor; an event recorded after it is waited for
+//      (cudaEventSynchronize; unlike cudaStreamSynchronize it does not also wait for kernels
+//      queued on the compute stream after the copy);
+//   2. the Gloo collective on the host buffer;
+//   3. cudaMemcpyAsync pinned host -> device on the compute stream, and its event is waited for
+//      before the Work completes: the tensor then holds the result for every stream and the
+//      host, and the staging buffer is free for the next collective.
+// Buffers: one per registered all-reduce (its Gloo algorithm object is built over it once),
+// and one shared by the other collectives, grown as needed; all kept for the communicator's
+// life (cudaHostAlloc is slow). CPU tensors keep the zero-copy path. CUDA failures become the
+// Work's Status (and break the communicator like any failed collective).
 #include "worker/comm/gloo_communicator.h"
 
 #include <signal.h>
 #include <time.h>
 
+#include <cuda_runtime_api.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <exception>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -51,6 +72,8 @@
 #include "gloo/rendezvous/context.h"
 #include "gloo/transport/tcp/device.h"
 #include "common/status_macros.h"
+#include "tensor/cuda/context.h"
+#include "tensor/cuda/cuda_check.h"
 #include "tensor/error.h"
 #include "tensor/tensor.h"
 #include "worker/comm/gloo_store_adapter.h"
@@ -127,11 +150,12 @@ gloo::AllreduceOptions::Func SumFunction() {
   return fn;
 }
 
+// data: count elements in host memory (the tensor's own, or its staging copy).
 template <typename T>
-void RunAllReduce(const std::shared_ptr<gloo::Context>& context, const Tensor& t, uint32_t tag,
-                  std::chrono::milliseconds timeout) {
+void RunAllReduce(const std::shared_ptr<gloo::Context>& context, T* data, size_t count,
+                  uint32_t tag, std::chrono::milliseconds timeout) {
   gloo::AllreduceOptions opts(context);
-  opts.setOutput(t.data<T>(), static_cast<size_t>(t.numel()));  // in place: no input
+  opts.setOutput(data, count);  // in place: no input
   opts.setReduceFunction(SumFunction<T>());
   opts.setAlgorithm(gloo::AllreduceOptions::Algorithm::RING);
   opts.setTag(tag);
@@ -140,10 +164,10 @@ void RunAllReduce(const std::shared_ptr<gloo::Context>& context, const Tensor& t
 }
 
 template <typename T>
-void RunBroadcast(const std::shared_ptr<gloo::Context>& context, const Tensor& t, int root,
+void RunBroadcast(const std::shared_ptr<gloo::Context>& context, T* data, size_t count, int root,
                   uint32_t tag, std::chrono::milliseconds timeout) {
   gloo::BroadcastOptions opts(context);
-  opts.setOutput(t.data<T>(), static_cast<size_t>(t.numel()));  // the root sends from it
+  opts.setOutput(data, count);  // the root sends from it
   opts.setRoot(root);
   opts.setTag(tag);
   opts.setTimeout(timeout);
@@ -166,6 +190,96 @@ std::string Describe(std::string_view op, const Tensor& t) {
   return StrCat(op, "(", DTypeName(t.dtype()), ShapeToString(t.shape()), ")");
 }
 
+// Page-locked host memory (cudaHostAlloc, portable across devices) that only grows.
+class PinnedBuffer {
+ public:
+  PinnedBuffer() = default;
+  ~PinnedBuffer() {
+    if (data_ != nullptr) (void)cudaFreeHost(data_);  // teardown: nobody to report to
+  }
+  PinnedBuffer(const PinnedBuffer&) = delete;
+  PinnedBuffer& operator=(const PinnedBuffer&) = delete;
+
+  // At least `bytes` (old contents dropped when it grows).
+  absl::Status Reserve(size_t bytes) {
+    if (bytes <= capacity_) return absl::OkStatus();
+    if (data_ != nullptr) {
+      void* old = data_;
+      data_ = nullptr;
+      capacity_ = 0;
+      CUDA_RETURN_IF_ERROR(cudaFreeHost(old));
+    }
+    const size_t capacity = std::max(bytes, size_t{1} << 16);
+    CUDA_RETURN_IF_ERROR(cudaHostAlloc(&data_, capacity, cudaHostAllocPortable));
+    capacity_ = capacity;
+    return absl::OkStatus();
+  }
+  void* data() const { return data_; }
+
+ private:
+  void* data_ = nullptr;
+  size_t capacity_ = 0;
+};
+
+// The copies of Note [Host staging], on the compute stream of the tensor's device, each waited
+// for through an event of that device. Communication thread only.
+class HostStaging {
+ public:
+  HostStaging() = default;
+  ~HostStaging() {
+    for (const auto& [device, event] : events_) (void)cudaEventDestroy(event);  // teardown
+  }
+  HostStaging(const HostStaging&) = delete;
+  HostStaging& operator=(const HostStaging&) = delete;
+
+  // host <- t's bytes, after the kernels queued on t's compute stream so far.
+  absl::Status ToHost(const Tensor& t, void* host) {
+    return Copy(t.device().index, host, t.raw_data(), Bytes(t), cudaMemcpyDeviceToHost);
+  }
+  // t's bytes <- host; returns once the copy is done.
+  absl::Status ToDevice(const void* host, const Tensor& t) {
+    return Copy(t.device().index, t.raw_data(), host, Bytes(t), cudaMemcpyHostToDevice);
+  }
+
+  static size_t Bytes(const Tensor& t) {
+    return static_cast<size_t>(t.numel()) * ElementSize(t.dtype());
+  }
+
+  PinnedBuffer shared;  // for the collectives that have no registered buffer of their own
+
+ private:
+  absl::Status Copy(int device, void* dst, const void* src, size_t bytes, cudaMemcpyKind kind) {
+    cuda::DeviceGuard guard(device);
+    ASSIGN_OR_RETURN(cudaStream_t stream, cuda::ComputeStream(device));
+    cudaEvent_t& event = events_[device];
+    if (event == nullptr) {
+      CUDA_RETURN_IF_ERROR(cudaEventCreateWithFlags(&event, cudaEventDisableTiming));
+    }
+    CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(dst, src, bytes, kind, stream));
+    CUDA_RETURN_IF_ERROR(cudaEventRecord(event, stream));
+    CUDA_RETURN_IF_ERROR(cudaEventSynchronize(event));
+    return absl::OkStatus();
+  }
+
+  std::map<int, cudaEvent_t> events_;  // by device, created on first use
+};
+
+// A staging failure as the op's Status: "<where> (staging through pinned host memory): ...".
+absl::Status StagingError(const std::string& where, const absl::Status& status) {
+  if (status.ok()) return status;
+  return absl::Status(status.code(), absl::StrCat(where, " (staging through pinned host memory): ",
+                                                  status.message()));
+}
+
+// A registered all-reduce (RegisterAllReduce): Gloo's algorithm object over the tensor's host
+// memory, or over its own pinned staging copy for a CUDA tensor. Members are destroyed in
+// reverse order: the algorithm before the buffer it points into.
+struct RegisteredAllReduce {
+  Tensor device_tensor;                 // the CUDA tensor staged through `host`; else undefined
+  std::unique_ptr<PinnedBuffer> host;   // (numel,) staging copy of device_tensor
+  std::unique_ptr<gloo::Algorithm> algorithm;  // null for an empty tensor
+};
+
 // What the collectives use, shared by the communicator and its communication thread (which
 // may outlive it after an abort; see OpQueue).
 struct GlooState {
@@ -177,8 +291,11 @@ struct GlooState {
   // one. Used on the communication thread only.
   uint32_t next_tag = 0;
   // Registered all-reduces (RegisterAllReduce): one Gloo algorithm object per tensor, its
-  // buffers registered with the pairs once; null for an empty tensor. Communication thread only.
-  std::vector<std::unique_ptr<gloo::Algorithm>> registered;
+  // buffers registered with the pairs once. Communication thread only.
+  std::vector<RegisteredAllReduce> registered;
+  // Copies of CUDA tensors to and from pinned host memory (Note [Host staging]). Communication
+  // thread only.
+  HostStaging staging;
 };
 
 class GlooCommunicator final : public Communicator {
@@ -200,11 +317,13 @@ class GlooCommunicator final : public Communicator {
       return OpQueue::Completed(std::move(s));
     }
     std::string what = Describe("AllReduceSum", t);
+    if (t.device().is_cuda()) return AllReduceStaged(std::move(what), std::move(t));
     return queue_.Submit(what, [state = state_, t, what] {
       if (t.numel() == 0) return absl::OkStatus();
       return CallGloo(absl::StrCat(state->owner, ": ", what), [&] {
         DispatchCollective(t.dtype(), [&]<typename T>() {
-          RunAllReduce<T>(state->context, t, state->next_tag++, state->timeout);
+          RunAllReduce<T>(state->context, t.data<T>(), static_cast<size_t>(t.numel()),
+                          state->next_tag++, state->timeout);
         });
       });
     });
@@ -218,16 +337,25 @@ class GlooCommunicator final : public Communicator {
     const int handle = next_handle_++;
     std::string what = Describe("RegisterAllReduce", t);
     auto run = [state = state_, t, what] {
-      return CallGloo(absl::StrCat(state->owner, ": ", what), [&] {
-        std::unique_ptr<gloo::Algorithm> algorithm;
+      const std::string where = absl::StrCat(state->owner, ": ", what);
+      RegisteredAllReduce entry;
+      void* data = t.numel() > 0 ? t.raw_data() : nullptr;
+      if (t.device().is_cuda() && t.numel() > 0) {  // Note [Host staging]
+        entry.device_tensor = t;
+        entry.host = std::make_unique<PinnedBuffer>();
+        RETURN_IF_ERROR(StagingError(where, entry.host->Reserve(HostStaging::Bytes(t))));
+        data = entry.host->data();
+      }
+      RETURN_IF_ERROR(CallGloo(where, [&] {
         if (t.numel() > 0) {
           DispatchFloating(t.dtype(), [&]<typename T>() {
-            algorithm = std::make_unique<gloo::AllreduceHalvingDoubling<T>>(
-                state->context, std::vector<T*>{static_cast<T*>(t.raw_data())}, static_cast<int>(t.numel()));
+            entry.algorithm = std::make_unique<gloo::AllreduceHalvingDoubling<T>>(
+                state->context, std::vector<T*>{static_cast<T*>(data)}, static_cast<int>(t.numel()));
           });
         }
-        state->registered.push_back(std::move(algorithm));
-      });
+      }));
+      state->registered.push_back(std::move(entry));
+      return absl::OkStatus();
     };
     RETURN_IF_ERROR(queue_.Submit(what, std::move(run))->Wait());
     handles_.push_back({handle, Describe("AllReduceRegistered", t)});
@@ -241,9 +369,17 @@ class GlooCommunicator final : public Communicator {
     }
     const std::string& what = handles_[handle].second;
     return queue_.Submit(what, [state = state_, handle, what] {
-      gloo::Algorithm* algorithm = state->registered.at(handle).get();
+      RegisteredAllReduce& entry = state->registered.at(handle);
+      gloo::Algorithm* algorithm = entry.algorithm.get();
       if (algorithm == nullptr) return absl::OkStatus();
-      return CallGloo(absl::StrCat(state->owner, ": ", what), [&] { algorithm->run(); });
+      if (!entry.device_tensor.defined()) {  // a CPU tensor: Gloo works on it in place
+        return CallGloo(absl::StrCat(state->owner, ": ", what), [&] { algorithm->run(); });
+      }
+      const std::string where = absl::StrCat(state->owner, ": ", what);
+      void* host = entry.host->data();
+      RETURN_IF_ERROR(StagingError(where, state->staging.ToHost(entry.device_tensor, host)));
+      RETURN_IF_ERROR(CallGloo(where, [&] { algorithm->run(); }));
+      return StagingError(where, state->staging.ToDevice(host, entry.device_tensor));
     });
   }
 
@@ -254,11 +390,13 @@ class GlooCommunicator final : public Communicator {
           state_->owner, ": Broadcast root ", root, " out of range [0, ", world_size_, ")"));
     }
     std::string what = StrCat(Describe("Broadcast", t), " from root ", root);
+    if (t.device().is_cuda()) return BroadcastStaged(std::move(what), t, root);
     auto run = [state = state_, t, root, what] {
       if (t.numel() == 0) return absl::OkStatus();
       return CallGloo(absl::StrCat(state->owner, ": ", what), [&] {
         DispatchCollective(t.dtype(), [&]<typename T>() {
-          RunBroadcast<T>(state->context, t, root, state->next_tag++, state->timeout);
+          RunBroadcast<T>(state->context, t.data<T>(), static_cast<size_t>(t.numel()), root,
+                          state->next_tag++, state->timeout);
         });
       });
     };
@@ -288,12 +426,53 @@ class GlooCommunicator final : public Communicator {
  private:
   absl::Status CheckTensor(const Tensor& t, std::string_view op) const {
     RETURN_IF_ERROR(CheckCollectiveTensor(t, op, rank_));
-    if (!t.device().is_cpu()) {
-      return absl::UnimplementedError(StrCat(
-          op, " on rank ", rank_, ": the Gloo communicator takes CPU tensors, got one on ",
-          t.device().ToString(), " (staging through host memory is not implemented yet)"));
+    if (!t.device().is_cpu() && !t.device().is_cuda()) {
+      return absl::InvalidArgumentError(StrCat(
+          op, " on rank ", rank_, ": the Gloo communicator takes CPU or CUDA tensors, got one on ",
+          t.device().ToString()));
     }
     return absl::OkStatus();
+  }
+
+  // AllReduceSumAsync of a CUDA tensor through the shared pinned buffer (Note [Host staging]).
+  std::unique_ptr<Work> AllReduceStaged(std::string what, Tensor t) {
+    return queue_.Submit(what, [state = state_, t, what] {
+      if (t.numel() == 0) return absl::OkStatus();
+      const std::string where = absl::StrCat(state->owner, ": ", what);
+      HostStaging& staging = state->staging;
+      RETURN_IF_ERROR(StagingError(where, staging.shared.Reserve(HostStaging::Bytes(t))));
+      void* host = staging.shared.data();
+      RETURN_IF_ERROR(StagingError(where, staging.ToHost(t, host)));
+      RETURN_IF_ERROR(CallGloo(where, [&] {
+        DispatchCollective(t.dtype(), [&]<typename T>() {
+          RunAllReduce<T>(state->context, static_cast<T*>(host), static_cast<size_t>(t.numel()),
+                          state->next_tag++, state->timeout);
+        });
+      }));
+      return StagingError(where, staging.ToDevice(host, t));
+    });
+  }
+
+  // Broadcast of a CUDA tensor: the root stages its tensor in, the others stage the result
+  // out (Note [Host staging]).
+  absl::Status BroadcastStaged(std::string what, const Tensor& t, int root) {
+    auto run = [state = state_, t, root, what, is_root = root == rank_] {
+      if (t.numel() == 0) return absl::OkStatus();
+      const std::string where = absl::StrCat(state->owner, ": ", what);
+      HostStaging& staging = state->staging;
+      RETURN_IF_ERROR(StagingError(where, staging.shared.Reserve(HostStaging::Bytes(t))));
+      void* host = staging.shared.data();
+      if (is_root) RETURN_IF_ERROR(StagingError(where, staging.ToHost(t, host)));
+      RETURN_IF_ERROR(CallGloo(where, [&] {
+        DispatchCollective(t.dtype(), [&]<typename T>() {
+          RunBroadcast<T>(state->context, static_cast<T*>(host), static_cast<size_t>(t.numel()),
+                          root, state->next_tag++, state->timeout);
+        });
+      }));
+      if (is_root) return absl::OkStatus();  // its tensor already holds the data
+      return StagingError(where, staging.ToDevice(host, t));
+    };
+    return queue_.Submit(std::move(what), std::move(run))->Wait();
   }
 
   const int rank_;

@@ -1,8 +1,8 @@
 // File: worker/comm/gloo_communicator.h
 //
-// The Gloo backend of Communicator (worker/comm/communicator.h): CPU tensors over TCP, with
-// Gloo's own algorithms (ring all-reduce, one-to-all broadcast, barrier) -- no home-made
-// collectives.
+// The Gloo backend of Communicator (worker/comm/communicator.h): CPU tensors (and CUDA tensors
+// through pinned host memory) over TCP, with Gloo's own algorithms (ring all-reduce, one-to-all
+// broadcast, barrier) -- no home-made collectives.
 //
 // Creation is a rendezvous: every rank calls CreateGlooCommunicator with the same store scope
 // (a PrefixStore per job and generation), its rank and the world size. Each rank publishes
@@ -18,7 +18,16 @@
 // Collectives run on one communication thread per communicator, in the order issued; each is
 // bounded by options.timeout. Gloo's exceptions become Statuses here: timeouts
 // DeadlineExceeded, every other Gloo failure Unavailable, each naming the rank, the op and
-// Gloo's message on one line. Tensors must be on the CPU (Unimplemented otherwise, for now).
+// Gloo's message on one line.
+//
+// Tensors: CPU tensors are reduced in place (zero copy). CUDA tensors are staged through pinned
+// host memory on the communication thread: copied device -> host on their device's compute
+// stream (concord::cuda::ComputeStream, so after the kernels that produced them), reduced by
+// Gloo, and copied back before the Work completes, so the result is visible to every stream and
+// to the host. This is how several GPU workers sharing one GPU train together (NCCL refuses
+// two ranks on one GPU); it costs two PCIe copies per collective. Staging buffers are kept for
+// the communicator's life: one per registered all-reduce, one shared by the other collectives.
+// CUDA errors come back as the Work's Status. See Note [Host staging] in gloo_communicator.cc.
 //
 // Abort() fails every Work at once and closes this rank's connections, so peers fail fast
 // too; the collective already inside Gloo on this rank cannot be interrupted and ends at its
