@@ -25,8 +25,9 @@
 #                 library resolves.
 #   MANIFEST      commit, build flags, files, and the oldest glibc the bundle runs with.
 # --tests       also builds every test tagged "gpu" (bazel query 'attr(tags, gpu, tests(//...))')
-#               into tests/ (with their runfiles, if they have data), and writes run_tests.sh,
-#               which runs each through run.sh and ends with a line "N passed, N failed".
+#               into tests/ (a test with data as a copy of its runfiles tree, its `args`
+#               expanded into tests/NAME.test), and writes run_tests.sh [NAME...], which runs
+#               each through run.sh and ends with a line "N passed, N failed".
 # --native      keeps --config=opt's -march=native. By default the bundle is built for
 #               -march=x86-64-v3 (AVX2, FMA; any x86 GPU host of the last decade), because the
 #               GPU host's CPU is not this one: a native build can die there of SIGILL.
@@ -125,11 +126,30 @@ esac
 flags=(-c opt --config=opt --symlink_prefix=/ --platform_suffix=bundle)
 if [ "$native" -eq 0 ]; then flags+=(--copt=-march=x86-64-v3); fi
 
-# "//pkg:name" or "//pkg" -> "pkg/name" (a path under bazel-bin).
+# label_path LABEL [PACKAGE]: "//pkg:name" or "//pkg" -> "pkg/name" (a path under bazel-bin
+# and under a runfiles tree's workspace folder); ":name" and "name" are in PACKAGE.
 label_path() {
-  local label="${1#//}" pkg name
-  if [[ "$label" == *:* ]]; then pkg="${label%%:*}"; name="${label#*:}"; else pkg="$label"; name="${label##*/}"; fi
-  echo "$pkg/$name"
+  local label="$1" pkg name
+  case "$label" in
+    //*) label="${label#//}"
+      if [[ "$label" == *:* ]]; then pkg="${label%%:*}"; name="${label#*:}"; else pkg="$label"; name="${label##*/}"; fi ;;
+    *) pkg="${2:-}"; name="${label#:}" ;;
+  esac
+  echo "${pkg:+$pkg/}$name"
+}
+
+# test_args LABEL: the test's `args`, one per line, with $(location X) / $(rootpath X) /
+# $(execpath X) expanded as Bazel does for tests (paths relative to the runfiles workspace).
+test_args() {
+  local label="$1" pkg line arg re='\$\((location|rootpath|execpath) ([^)]*)\)'
+  pkg="${label#//}"; pkg="${pkg%%:*}"
+  line=$(bazel query --output=build "$label" 2>/dev/null | sed -n 's/^ *args = \[\(.*\)\],\{0,1\}$/\1/p')
+  [ -n "$line" ] || return 0
+  line="${line#\"}"; line="${line%\"}"
+  while IFS= read -r arg; do
+    while [[ "$arg" =~ $re ]]; do arg="${arg/"${BASH_REMATCH[0]}"/$(label_path "${BASH_REMATCH[2]}" "$pkg")}"; done
+    echo "$arg"
+  done < <(sed 's/", "/\n/g' <<<"$line")
 }
 
 test_targets=()
@@ -159,16 +179,33 @@ for t in "${targets[@]}"; do
   cp -L "$src" "$out/bin/"
   binaries+=("$src")
 done
+# Each test gets tests/NAME.test: "exe=PATH" and "cwd=PATH" (relative to tests/), then one
+# "arg=VALUE" per argument. A test with data runs inside a copy of its runfiles tree (the
+# binaries in it that are also in bin/ become relative symlinks to them); others are copied.
 for t in "${test_targets[@]}"; do
   mkdir -p "$out/tests"
-  src="$bazel_bin/$(label_path "$t")"
+  rel=$(label_path "$t")
+  name=$(basename "$rel")
+  src="$bazel_bin/$rel"
   [ -f "$src" ] || die "$t built no executable at $src"
-  cp -L "$src" "$out/tests/"
   binaries+=("$src")
   data=$(bazel query "labels(data, $t)" 2>/dev/null || true)
   if [ -n "$data" ] && [ -d "$src.runfiles" ]; then
     cp -rL "$src.runfiles" "$out/tests/"
+    while IFS= read -r -d '' f; do  # ldd every file of the original tree, in place
+      binaries+=("$f")
+    done < <(find -L "$src.runfiles" -type f -print0)
+    for b in "$out"/bin/*; do
+      while IFS= read -r -d '' f; do
+        if cmp -s "$f" "$b"; then ln -sf "$(realpath --relative-to="$(dirname "$f")" "$b")" "$f"; fi
+      done < <(find "$out/tests/$name.runfiles" -type f -name "$(basename "$b")" -print0)
+    done
+    { echo "exe=$name.runfiles/concord/$rel"; echo "cwd=$name.runfiles/concord"; } >"$out/tests/$name.test"
+  else
+    cp -L "$src" "$out/tests/"
+    { echo "exe=$name"; echo "cwd="; } >"$out/tests/$name.test"
   fi
+  test_args "$t" | sed 's/^/arg=/' >>"$out/tests/$name.test"
 done
 
 # ldd the originals in place: test binaries find Bazel's _solib_k8 libraries through $ORIGIN.
@@ -278,30 +315,48 @@ chmod +x "$out/run.sh"
 # ---- run_tests.sh --------------------------------------------------------------------------
 if [ "$with_tests" -eq 1 ]; then
   cat >"$out/run_tests.sh" <<'EOF'
-#!/bin/sh
-# Written by tools/bundle.sh: runs every test of this bundle through run.sh and ends with a
-# line "N passed, N failed" counting GoogleTest cases (a test binary that crashes or fails
-# without a report counts as one failure). Arguments go to every test, e.g. --gtest_filter=...
+#!/usr/bin/env bash
+# Written by tools/bundle.sh: runs every test of this bundle (tests/NAME.test: its executable,
+# folder and arguments) through run.sh, as `bazel test` would (TEST_TMPDIR, TEST_SRCDIR), and
+# ends with a line "N passed, N failed" counting GoogleTest cases (a test without a GoogleTest
+# report counts as one case; one that exits non-zero without failing cases, as one failure).
+#   run_tests.sh [NAME...]   (default: every test)
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 passed=0 failed=0 skipped=0
-for exe in "$here"/tests/*; do
-  [ -f "$exe" ] && [ -x "$exe" ] || continue
-  name=$(basename "$exe")
+names=("$@")
+if [ ${#names[@]} -eq 0 ]; then
+  for f in "$here"/tests/*.test; do [ -f "$f" ] && names+=("$(basename "$f" .test)"); done
+fi
+for name in "${names[@]}"; do
+  spec="$here/tests/$name.test"
+  if [ ! -f "$spec" ]; then
+    echo "==== $name: no such test in $here/tests"
+    failed=$((failed + 1))
+    continue
+  fi
+  exe="" cwd="" args=()
+  while IFS= read -r line; do
+    case "$line" in
+      exe=*) exe="$here/tests/${line#exe=}" ;;
+      cwd=*) cwd="${line#cwd=}" ;;
+      arg=*) args+=("${line#arg=}") ;;
+    esac
+  done <"$spec"
   xml="$work/$name.xml"
   mkdir -p "$work/$name.tmp"
-  runfiles="$here/tests/$name.runfiles"
   echo "==== $name"
   (
-    if [ -d "$runfiles" ]; then
+    if [ -n "$cwd" ]; then
+      runfiles="$here/tests/${cwd%/concord}"
       export RUNFILES_DIR="$runfiles" TEST_SRCDIR="$runfiles"
-      cd "$runfiles/concord" 2>/dev/null || cd "$runfiles"
+      cd "$here/tests/$cwd" || exit 1
     else
-      cd "$work/$name.tmp"
+      cd "$work/$name.tmp" || exit 1
     fi
     TEST_TMPDIR="$work/$name.tmp" TEST_WORKSPACE=concord GTEST_OUTPUT="xml:$xml" \
-      "$here/run.sh" "$exe" "$@"
+      "$here/run.sh" "$exe" "${args[@]}"
   )
   rc=$?
   tests=0 fails=0 skips=0
@@ -314,7 +369,7 @@ for exe in "$here"/tests/*; do
     tests=${tests:-0} fails=$(( ${fails:-0} + ${errors:-0} )) skips=${skips:-0}
   fi
   if [ "$rc" -ne 0 ] && [ "$fails" -eq 0 ]; then fails=1; fi
-  [ "$tests" -eq 0 ] && [ "$rc" -eq 0 ] && tests=1
+  if [ "$tests" -eq 0 ]; then tests=1; fi
   ok=$((tests - fails - skips))
   [ "$ok" -lt 0 ] && ok=0
   passed=$((passed + ok)) failed=$((failed + fails)) skipped=$((skipped + skips))
