@@ -43,6 +43,8 @@ for host_lib in libc.so.6 libm.so.6 libcudart.so.13 libcublas.so.13 libnccl.so.2
   [ ! -e "$out/lib/$host_lib" ] || fail "lib/ holds the host's $host_lib"
 done
 [ -f "$out/lib/libgloo.so.0" ] || fail "lib/ lacks libgloo.so.0"
+[ -f "$out/lib/cxx/libstdc++.so.6" ] && [ ! -e "$out/lib/libstdc++.so.6" ] ||
+  fail "libstdc++.so.6 belongs in lib/cxx (used only where the host's is too old)"
 big=$(find "$out/lib" -type f -size +16M)
 [ -z "$big" ] || fail "unpacked libraries over 16 MiB: $big"
 [ -f "$out/lib/libopenblas.so.0.gz" ] || fail "OpenBLAS (35 MB) is not packed"
@@ -61,6 +63,15 @@ case "$path" in
   "$out/lib:$tmp/cuda-a:$tmp/cuda-b:"*":/caller" | "$out/lib:$tmp/cuda-a:$tmp/cuda-b:/caller") ;;
   *) fail "LD_LIBRARY_PATH should be lib/, then CONCORD_CUDA_LIBS, ..., then the caller's: $path" ;;
 esac
+# This machine's libstdc++ is GCC 12's: enough, so lib/cxx stays out unless forced.
+case "$path" in *"$out/lib/cxx"*) fail "lib/cxx used although the host's libstdc++ suffices: $path" ;; esac
+forced=$(CONCORD_BUNDLED_LIBSTDCXX=1 "$out/run.sh" /usr/bin/env | sed -n 's/^LD_LIBRARY_PATH=//p')
+case "$forced" in
+  "$out/lib:$out/lib/cxx:"*) ;;
+  *) fail "CONCORD_BUNDLED_LIBSTDCXX=1 should put lib/cxx right after lib/: $forced" ;;
+esac
+help=$(CONCORD_BUNDLED_LIBSTDCXX=1 "$out/run.sh" worker --help 2>&1)
+grep -q '^worker: ' <<<"$help" || fail "the worker does not run with the bundled libstdc++: $help"
 resolved=$(LD_LIBRARY_PATH="$path" ldd "$out/bin/worker" | grep 'libgloo.so')
 grep -q "$out/lib/libgloo.so.0" <<<"$resolved" || fail "libgloo resolves outside the bundle: $resolved"
 

@@ -13,12 +13,15 @@
 #   lib/          the shared libraries they load (ldd), except what the GPU host provides:
 #                 the CUDA/NCCL libraries (libcuda, libcudart, libcublas, libcublasLt, libnccl;
 #                 libnccl alone is over 200 MB) and glibc (libc, libm, libpthread, libdl, librt,
-#                 ld-linux, ...). libstdc++ and libgcc_s ARE bundled (about 2.3 MB): the GPU
-#                 host's may be older than GCC 12's, and the host's CUDA libraries run with a
-#                 newer one. Libraries over 16 MiB are stored gzip'ed and unpacked by run.sh on
+#                 ld-linux, ...). Libraries over 16 MiB are stored gzip'ed and unpacked by run.sh on
 #                 first use (into lib/, or ~/.cache/concord-bundle when lib/ is read-only): that
 #                 is OpenBLAS (35 MB with kernels for every x86 CPU, 10 MB packed), and it keeps
 #                 the bundle under 64 MiB.
+#   lib/cxx/      GCC 12's libstdc++ and libgcc_s (2.3 MB), used only where the host's libstdc++
+#                 lacks a GLIBCXX/CXXABI version the bundle needs (a GPU host older than GCC 12):
+#                 Debian 12's libstdc++ itself needs glibc 2.36, while the rest runs on 2.34
+#                 (Ubuntu 22.04 has 2.35 and GCC 12's libstdc++). CONCORD_BUNDLED_LIBSTDCXX=1 or
+#                 0 forces the choice.
 #   run.sh        `run.sh BINARY [ARGS...]`: runs bin/BINARY (or tests/BINARY) with
 #                 LD_LIBRARY_PATH = lib/, $CONCORD_CUDA_LIBS, /usr/local/cuda/lib64 and the
 #                 nvidia/*/lib folders of a pip-installed PyTorch, after checking that every
@@ -171,7 +174,7 @@ fi
 
 # ---- Files ---------------------------------------------------------------------------------
 rm -rf "$out/bin" "$out/lib" "$out/tests" "$out/run.sh" "$out/run_tests.sh" "$out/MANIFEST"
-mkdir -p "$out/bin" "$out/lib"
+mkdir -p "$out/bin" "$out/lib/cxx"
 binaries=()
 for t in "${targets[@]}"; do
   if [ "$prebuilt" -eq 1 ]; then src=$t; else src="$bazel_bin/$(label_path "$t")"; fi
@@ -213,24 +216,38 @@ selection=$(list_libs "${binaries[@]}")
 if grep '^missing ' <<<"$selection" >&2; then die "libraries above are missing on this machine"; fi
 while read -r kind name path; do
   [ "$kind" = "bundle" ] || continue
-  cp -L "$path" "$out/lib/$name"
-  chmod 0644 "$out/lib/$name"
-  if [ "$(stat -L -c %s "$out/lib/$name")" -gt $((16 * 1024 * 1024)) ]; then
-    gzip -6 -n "$out/lib/$name"  # -> NAME.gz; run.sh unpacks it
+  dir="$out/lib"
+  case "$name" in libstdc++.so* | libgcc_s.so*) dir="$out/lib/cxx" ;; esac
+  cp -L "$path" "$dir/$name"
+  chmod 0644 "$dir/$name"
+  if [ "$(stat -L -c %s "$dir/$name")" -gt $((16 * 1024 * 1024)) ]; then
+    gzip -6 -n "$dir/$name"  # -> NAME.gz; run.sh unpacks it
   fi
 done <<<"$selection"
 
-# The newest glibc symbol version anything in the bundle needs: the oldest glibc it runs with.
-glibc_required=$(find "$out/bin" "$out/lib" "$out/tests" -type f -print0 2>/dev/null |
-  xargs -0 -r objdump -T 2>/dev/null | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' |
-  sort -u -V | tail -n 1 || true)
-glibc_required=${glibc_required:-0}
+# newest_version PREFIX FILE...: the newest symbol version PREFIX<version> the files need
+# (0 if none), e.g. newest_version GLIBC_ bin/worker -> 2.34.
+newest_version() {
+  local prefix=$1
+  shift
+  local v
+  v=$(printf '%s\0' "$@" | xargs -0 -r objdump -T 2>/dev/null | grep -o "${prefix}[0-9][0-9.]*" |
+    sed "s/^${prefix}//" | sort -u -V | tail -n 1 || true)
+  echo "${v:-0}"
+}
+# Everything but lib/cxx: the oldest glibc the bundle runs with, and what it needs of libstdc++.
+mapfile -d '' own < <(find "$out/bin" "$out/tests" "$out/lib" -path "$out/lib/cxx" -prune -o -type f -print0 2>/dev/null)
+glibc_required=$(newest_version GLIBC_ "${own[@]}")
+glibcxx_required=$(newest_version GLIBCXX_ "${own[@]}")
+cxxabi_required=$(newest_version CXXABI_ "${own[@]}")
+cxx_glibc_required=$(newest_version GLIBC_ "$out"/lib/cxx/*)
 
 # ---- run.sh --------------------------------------------------------------------------------
 {
   echo '#!/bin/sh'
   echo "# Written by tools/bundle.sh: runs a binary of this bundle on a GPU host."
-  echo "glibc_required=$glibc_required"
+  echo "glibc_required=$glibc_required glibcxx_required=$glibcxx_required cxxabi_required=$cxxabi_required"
+  echo "cxx_glibc_required=$cxx_glibc_required  # of lib/cxx"
   cat <<'EOF'
 # run.sh BINARY [ARGS...]: runs bin/BINARY (or tests/BINARY, or a path) with LD_LIBRARY_PATH set
 # to this bundle's lib/, then $CONCORD_CUDA_LIBS (colon-separated folders with libcudart.so.13,
@@ -291,12 +308,35 @@ for d in /usr/local/lib/python3*/dist-packages/nvidia/*/lib /usr/local/lib/pytho
          /usr/lib/python3/dist-packages/nvidia/*/lib "$HOME"/.local/lib/python3*/site-packages/nvidia/*/lib; do
   add "$d"
 done
+
+# version_ge A B: A >= B as versions.
+version_ge() { [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n 1)" = "$2" ]; }
+# The host's libstdc++ if it has every GLIBCXX/CXXABI version we need, else lib/cxx.
+use_cxx=${CONCORD_BUNDLED_LIBSTDCXX:-}
+if [ -z "$use_cxx" ]; then
+  use_cxx=1
+  host_cxx=$(ldconfig -p 2>/dev/null | sed -n 's/^[[:space:]]*libstdc++\.so\.6 (libc6,x86-64) => //p' | head -n 1)
+  for d in /lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu /usr/lib64 /lib64; do
+    [ -z "$host_cxx" ] && [ -f "$d/libstdc++.so.6" ] && host_cxx="$d/libstdc++.so.6"
+  done
+  if [ -n "$host_cxx" ]; then
+    have_glibcxx=$(grep -ao 'GLIBCXX_3\.4\.[0-9]*' "$host_cxx" | sed 's/GLIBCXX_//' | sort -u -V | tail -n 1)
+    have_cxxabi=$(grep -ao 'CXXABI_1\.3\.[0-9]*' "$host_cxx" | sed 's/CXXABI_//' | sort -u -V | tail -n 1)
+    if version_ge "${have_glibcxx:-0}" "$glibcxx_required" && version_ge "${have_cxxabi:-0}" "$cxxabi_required"; then
+      use_cxx=0
+    fi
+  fi
+fi
+needed_glibc=$glibc_required
+if [ "$use_cxx" = 1 ]; then
+  dirs="$here/lib:$here/lib/cxx${dirs#"$here/lib"}"
+  version_ge "$cxx_glibc_required" "$needed_glibc" && needed_glibc=$cxx_glibc_required
+fi
 export LD_LIBRARY_PATH="$dirs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
 host_glibc=$(getconf GNU_LIBC_VERSION 2>/dev/null | sed 's/^glibc //')
-if [ -n "$host_glibc" ] &&
-   [ "$(printf '%s\n%s\n' "$glibc_required" "$host_glibc" | sort -V | head -n 1)" != "$glibc_required" ]; then
-  echo "run.sh: warning: this bundle needs glibc >= $glibc_required, the host has $host_glibc" >&2
+if [ -n "$host_glibc" ] && ! version_ge "$host_glibc" "$needed_glibc"; then
+  echo "run.sh: warning: this bundle needs glibc >= $needed_glibc, the host has $host_glibc$([ "$use_cxx" = 1 ] && echo " (the bundled libstdc++ needs $cxx_glibc_required: a host libstdc++ with GLIBCXX_$glibcxx_required would lower that to $glibc_required)")" >&2
 fi
 if [ -z "${CONCORD_SKIP_LIB_CHECK:-}" ] && command -v ldd >/dev/null 2>&1; then
   missing=$(ldd "$exe" 2>/dev/null | sed -n 's/^[[:space:]]*\([^ ]*\) => not found.*/\1/p' | sort -u | tr '\n' ' ')
@@ -395,14 +435,14 @@ fi
     echo "bazel build ${flags[*]}"
     echo "targets: ${targets[*]} ${test_targets[*]}"
   fi
-  echo "needs glibc >= $glibc_required, and from the host: libcudart.so.13 libcublas.so.13 libcublasLt.so.13 libnccl.so.2, the NVIDIA driver (libcuda.so.1)"
+  echo "needs glibc >= $glibc_required and libstdc++ with GLIBCXX_$glibcxx_required, CXXABI_$cxxabi_required (else lib/cxx, which needs glibc >= $cxx_glibc_required), and from the host: libcudart.so.13 libcublas.so.13 libcublasLt.so.13 libnccl.so.2, the NVIDIA driver (libcuda.so.1)"
   echo "host libraries: $(grep '^host ' <<<"$selection" | cut -d' ' -f2 | tr '\n' ' ')"
   echo "files:"
   (cd "$out" && find . -type f ! -name MANIFEST | sort | xargs du -k | sed 's/^/  /')
 } >"$out/MANIFEST"
 
 total=$(du -sk "$out" | cut -f1)
-echo "bundle.sh: wrote $out: $(ls "$out/bin" | wc -l) binaries, $(ls "$out/lib" | wc -l) libraries$([ "$with_tests" -eq 1 ] && echo ", ${#test_targets[@]} tests"), $((total / 1024)) MiB ($total KiB)" >&2
+echo "bundle.sh: wrote $out: $(ls "$out/bin" | wc -l) binaries, $(find "$out/lib" -type f | wc -l) libraries$([ "$with_tests" -eq 1 ] && echo ", ${#test_targets[@]} tests"), $((total / 1024)) MiB ($total KiB)" >&2
 if [ "$total" -gt $((64 * 1024)) ]; then
   echo "bundle.sh: warning: the bundle is over 64 MiB" >&2
 fi
