@@ -95,6 +95,8 @@ Tensor CudaTensor(int64_t n, DType dtype, const std::function<int64_t(int64_t)>&
   const size_t bytes = static_cast<size_t>(n) * ElementSize(dtype);
   auto storage = std::make_shared<Storage>(std::max<size_t>(bytes, 1), Device::Cuda(device));
   Tensor t(storage, shape, ContiguousStrides(shape), 0, dtype);
+  // The block may be reused from a tensor whose compute-stream work is still queued.
+  EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
   DispatchDType(dtype, [&]<typename T>() {
     std::unique_ptr<T[]> host(new T[std::max<int64_t>(n, 1)]);
     for (int64_t i = 0; i < n; ++i) host[i] = static_cast<T>(f(i));
