@@ -12,8 +12,8 @@ Tensor empty(const Shape& shape, TensorOptions options) {
     TENSOR_CHECK(s >= 0, "empty: negative dimension ", s, " in shape ", ShapeToString(shape));
   }
   size_t nbytes = static_cast<size_t>(NumElements(shape)) * ElementSize(options.dtype_);
-  return Tensor(std::make_shared<Storage>(nbytes, options.device_), shape, ContiguousStrides(shape), 0,
-                options.dtype_);
+  return Tensor(std::make_shared<Storage>(nbytes, options.device_, options.pinned_), shape,
+                ContiguousStrides(shape), 0, options.dtype_);
 }
 
 Tensor full(const Shape& shape, Scalar value, TensorOptions options) {
@@ -33,6 +33,7 @@ Tensor arange(Scalar start, Scalar end, Scalar step) {
 }
 
 Tensor arange(Scalar start, Scalar end, Scalar step, TensorOptions options) {
+  if (!options.device_.is_cpu()) return arange(start, end, step, options.device(Device::Cpu())).to(options.device_);
   double s = start.to_double(), e = end.to_double(), st = step.to_double();
   TENSOR_CHECK(st != 0, "arange: step must be nonzero");
   TENSOR_CHECK((st > 0 && e >= s) || (st < 0 && e <= s), "arange: upper bound (", e,
@@ -61,6 +62,7 @@ Tensor arange(Scalar start, Scalar end, Scalar step, TensorOptions options) {
 
 Tensor linspace(double start, double end, int64_t steps, TensorOptions options) {
   TENSOR_CHECK(steps >= 0, "linspace: number of steps must be non-negative, got ", steps);
+  if (!options.device_.is_cpu()) return linspace(start, end, steps, options.device(Device::Cpu())).to(options.device_);
   Tensor t = empty({steps}, kFloat64);
   double* p = t.data<double>();
   double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0;
@@ -77,6 +79,8 @@ template <typename Draw>
 Tensor Random(const Shape& shape, TensorOptions options, std::string_view name, Draw draw) {
   TENSOR_CHECK(IsFloating(options.dtype_), name, ": expected a floating dtype, got ",
                DTypeName(options.dtype_));
+  // Drawn on the host, so a seed gives the same values on every device.
+  if (!options.device_.is_cpu()) return Random(shape, options.device(Device::Cpu()), name, draw).to(options.device_);
   Tensor t = empty(shape, options);
   DispatchFloating(options.dtype_, [&]<typename T>() {
     T* p = t.data<T>();
@@ -105,14 +109,14 @@ Tensor tensor(const NestedData& data, std::optional<TensorOptions> options) {
   std::vector<double> doubles;
   std::vector<int64_t> ints;
   data.Flatten(&doubles, &ints);
-  Tensor t = empty(shape, TensorOptions(dtype).device(options ? options->device_ : Device::Cpu()));
+  Tensor t = empty(shape, dtype);
   DispatchDType(dtype, [&]<typename T>() {
     T* p = t.data<T>();
     for (size_t i = 0; i < doubles.size(); ++i) {
       p[i] = std::is_same_v<T, int64_t> ? static_cast<T>(ints[i]) : static_cast<T>(doubles[i]);
     }
   });
-  return t;
+  return options ? t.to(options->device_) : t;
 }
 
 template <typename T>
@@ -156,6 +160,28 @@ Tensor Tensor::to(DType d) const {
   }
   return out;
 }
+
+Tensor Tensor::to(Device d) const {
+  if (d == device()) return *this;
+  Tensor out = empty(shape(), TensorOptions(dtype()).device(d));
+  ops::CopyCast(out, *this);
+  if (autograd::NeedsGrad({this})) {
+    autograd::Record(out, "ToCopyBackward", {*this}, [from = device()](const Tensor& g) {
+      return std::vector<Tensor>{g.to(from)};
+    });
+  }
+  return out;
+}
+
+Tensor Tensor::pin_memory() const {
+  TENSOR_CHECK(device().is_cpu(), "pin_memory: only CPU tensors can be pinned, got one on ", device().ToString());
+  if (is_pinned()) return *this;
+  Tensor out = empty(shape(), TensorOptions(dtype()).pinned_memory(true));
+  ops::CopyCast(out, *this);
+  return out;
+}
+
+bool Tensor::is_pinned() const { return defined() && storage()->pinned(); }
 
 Tensor Tensor::clone() const {
   Tensor out = empty(shape(), TensorOptions(dtype()).device(device()));

@@ -129,6 +129,10 @@ Tensor dot(const Tensor& a, const Tensor& b);  // 1-D x 1-D -> 0-dim
 
 // Threads the math may use (torch.set_num_threads); 0 means one per core.
 void set_num_threads(int threads);
+// Whether float32 matrix products on CUDA may use TF32 tensor cores
+// (torch.backends.cuda.matmul.allow_tf32); false by default: full FP32.
+void set_allow_tf32(bool allow);
+bool allow_tf32();
 int get_num_threads();
 
 // ---- Joining and indexing ------------------------------------------------------------------

@@ -3,6 +3,7 @@
 
 #include "tensor/autograd/graph.h"
 #include "tensor/functions.h"
+#include "tensor/ops/kernels.h"
 
 namespace concord {
 
@@ -78,13 +79,14 @@ Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
 
 namespace {
 
-// The validated index as a contiguous 1-D int64 tensor.
+// The validated index as a contiguous 1-D int64 tensor on the host (a GPU index is copied
+// to the host to be checked).
 Tensor CheckedIndex(const Tensor& index, int64_t n, int64_t dim, const Shape& shape) {
   TENSOR_CHECK(index.dtype() == kInt64, "index_select: expected an int64 index tensor, got ",
                DTypeName(index.dtype()));
   TENSOR_CHECK(index.dim() <= 1, "index_select: the index must be 0-D or 1-D, got shape ",
                ShapeToString(index.shape()));
-  Tensor idx = index.reshape({index.numel()}).contiguous();
+  Tensor idx = index.reshape({index.numel()}).contiguous().to(Device::Cpu());
   const int64_t* ids = idx.data<int64_t>();
   for (int64_t i = 0; i < idx.numel(); ++i) {
     TENSOR_CHECK(ids[i] >= 0 && ids[i] < n, "index_select: index ", ids[i], " is out of range for dimension ",
@@ -93,25 +95,21 @@ Tensor CheckedIndex(const Tensor& index, int64_t n, int64_t dim, const Shape& sh
   return idx;
 }
 
-// out[..., i, ...] = src[..., ids[i], ...] along dim (accumulate: out[ids[i]] += src[i]).
-void Gather(const Tensor& out, const Tensor& src, int64_t dim, const Tensor& idx, bool scatter_add) {
+// out[..., i, ...] = src[..., ids[i], ...] along dim, for a contiguous out; idx on the host.
+void Gather(const Tensor& out, const Tensor& src, int64_t dim, const Tensor& idx) {
+  Tensor c = src.contiguous();
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < dim; ++d) outer *= c.shape()[d];
+  for (int64_t d = dim + 1; d < c.dim(); ++d) inner *= c.shape()[d];
+  ops::IndexSelect(out, c, idx.to(src.device()), outer, c.shape()[dim], inner);
+}
+
+// out[..., ids[i], ...] += src[..., i, ...] along dim (the gradient of Gather).
+void ScatterAdd(const Tensor& out, const Tensor& src, int64_t dim, const Tensor& idx) {
   const int64_t* ids = idx.data<int64_t>();
-  if (!scatter_add && dim == 0 && src.is_contiguous()) {
-    // Row gather (the batch path): one memcpy per row.
-    const size_t row = static_cast<size_t>(src.numel() / std::max<int64_t>(src.shape()[0], 1)) *
-                       ElementSize(src.dtype());
-    const char* base = static_cast<const char*>(src.raw_data());
-    char* dst = static_cast<char*>(out.raw_data());
-    for (int64_t i = 0; i < idx.numel(); ++i) std::memcpy(dst + i * row, base + ids[i] * row, row);
-    return;
-  }
   for (int64_t i = 0; i < idx.numel(); ++i) {
-    if (scatter_add) {
-      Tensor dst = out.select(dim, ids[i]);
-      dst.add_(src.select(dim, i));
-    } else {
-      out.select(dim, i).copy_(src.select(dim, ids[i]));
-    }
+    Tensor dst = out.select(dim, ids[i]);
+    dst.add_(src.select(dim, i));
   }
 }
 
@@ -128,13 +126,13 @@ Tensor index_select(const Tensor& a, int64_t dim, const Tensor& index) {
     Shape shape = src.shape();
     shape[dim] = idx.numel();
     out = empty(shape, TensorOptions(a.dtype()).device(a.device()));
-    Gather(out, src, dim, idx, /*scatter_add=*/false);
+    Gather(out, src, dim, idx);
     if (a.dim() == 0) out = out.squeeze(0);
   }
   if (autograd::NeedsGrad({&a})) {
     autograd::Record(out, "IndexSelectBackward", {a}, [idx, dim, shape = a.shape()](const Tensor& g) {
-      Tensor grad = zeros(shape.empty() ? Shape{1} : shape, g.dtype());
-      Gather(grad, g.dim() == 0 ? g.unsqueeze(0) : g, dim, idx, /*scatter_add=*/true);
+      Tensor grad = zeros(shape.empty() ? Shape{1} : shape, TensorOptions(g.dtype()).device(g.device()));
+      ScatterAdd(grad, g.dim() == 0 ? g.unsqueeze(0) : g, dim, idx);
       return std::vector<Tensor>{grad.reshape(shape)};
     });
   }

@@ -120,6 +120,9 @@ void set_num_threads(int threads) {
 
 int get_num_threads() { return ops::BlasThreads(); }
 
+void set_allow_tf32(bool allow) { ops::SetAllowTf32(allow); }
+bool allow_tf32() { return ops::AllowTf32(); }
+
 Tensor Tensor::mm(const Tensor& o) const { return concord::mm(*this, o); }
 Tensor Tensor::matmul(const Tensor& o) const { return concord::matmul(*this, o); }
 Tensor Tensor::dot(const Tensor& o) const { return concord::dot(*this, o); }

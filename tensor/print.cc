@@ -143,11 +143,12 @@ std::string Tensor::ToString() const {
     // No values to show the dtype by, so any but the default is named (PyTorch).
     if (dtype() != kFloat32 && dtype() != kFloat64) suffixes.push_back(StrCat("dtype=torch.", DTypeName(dtype())));
   } else {
-    bool summarize = Summarize(*this);
+    const Tensor host = device().is_cpu() ? *this : to(Device::Cpu());
+    bool summarize = Summarize(host);
     std::vector<double> shown;
-    Collect(*this, summarize, &shown);
+    Collect(host, summarize, &shown);
     Formatter f(dtype(), shown);
-    body = TensorStr(*this, static_cast<int>(prefix.size()), summarize, f);
+    body = TensorStr(host, static_cast<int>(prefix.size()), summarize, f);
   }
   // float32 (the default), int64 and bool are implied by the values' look, as in PyTorch.
   if (dtype() == kFloat64) suffixes.push_back("dtype=torch.float64");

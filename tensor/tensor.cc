@@ -2,6 +2,9 @@
 // ...), above autograd, so that each of them can record itself in the graph.
 #include "tensor/tensor.h"
 
+#include <cuda_runtime_api.h>
+
+#include "tensor/cuda/context.h"
 
 namespace concord {
 
@@ -9,6 +12,10 @@ namespace internal {
 void ThrowDataTypeMismatch(DType requested, DType actual) {
   throw TensorError(StrCat("data: requested a pointer to ", DTypeName(requested),
                                  " elements but the tensor's dtype is ", DTypeName(actual)));
+}
+void ThrowNotOnCpu(Device device) {
+  throw TensorError(StrCat("data: the tensor is on ", device.ToString(),
+                           "; host code can only read CPU tensors (copy it with .cpu() first)"));
 }
 }  // namespace internal
 
@@ -85,6 +92,19 @@ template <typename T>
 T Tensor::item() const {
   TENSOR_CHECK(numel() == 1, "item: a Tensor with ", numel(), " elements (shape ", ShapeToString(shape()),
                ") cannot be converted to a scalar; exactly one element is required");
+  if (device().is_cuda()) {
+    // Wait for the kernels that produce the value, then read its bytes.
+    alignas(8) unsigned char bytes[8];
+    absl::StatusOr<cudaStream_t> stream = cuda::ComputeStream(device().index);
+    cudaError_t error = stream.ok() ? cudaMemcpyAsync(bytes, raw_data(), ElementSize(dtype()),
+                                                      cudaMemcpyDeviceToHost, *stream)
+                                    : cudaErrorInvalidDevice;
+    if (error == cudaSuccess) error = cudaStreamSynchronize(*stream);
+    TENSOR_CHECK(stream.ok(), "item: ", stream.status().message());
+    TENSOR_CHECK(error == cudaSuccess, "item: reading one element from ", device().ToString(),
+                 " failed: ", cudaGetErrorString(error));
+    return DispatchDType(dtype(), [&]<typename S>() { return static_cast<T>(*reinterpret_cast<S*>(bytes)); });
+  }
   return DispatchDType(dtype(), [&]<typename S>() { return static_cast<T>(*static_cast<S*>(raw_data())); });
 }
 template double Tensor::item<double>() const;
@@ -92,6 +112,17 @@ template float Tensor::item<float>() const;
 template int64_t Tensor::item<int64_t>() const;
 template int Tensor::item<int>() const;
 template bool Tensor::item<bool>() const;
+
+void Tensor::set_data(const Tensor& data) const {
+  TENSOR_CHECK(impl_ != nullptr && data.defined(), "set_data: both tensors must be defined");
+  const Impl& from = data.impl();
+  impl_->storage = from.storage;
+  impl_->shape = from.shape;
+  impl_->strides = from.strides;
+  impl_->offset = from.offset;
+  impl_->numel = from.numel;
+  impl_->dtype = from.dtype;
+}
 
 const std::shared_ptr<AutogradMeta>& Tensor::autograd_meta() const { return impl().autograd; }
 void Tensor::set_autograd_meta(std::shared_ptr<AutogradMeta> meta) const {

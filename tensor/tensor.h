@@ -47,12 +47,14 @@ class Node;
 struct TensorOptions {
   DType dtype_ = kFloat32;
   Device device_ = Device::Cpu();
+  bool pinned_ = false;  // page-locked host memory (CPU tensors only), for fast GPU copies
 
   TensorOptions() = default;
   TensorOptions(DType d) : dtype_(d) {}    // NOLINT: implicit on purpose
   TensorOptions(Device d) : device_(d) {}  // NOLINT: implicit on purpose
   TensorOptions dtype(DType d) const { TensorOptions o = *this; o.dtype_ = d; return o; }
   TensorOptions device(Device d) const { TensorOptions o = *this; o.device_ = d; return o; }
+  TensorOptions pinned_memory(bool p) const { TensorOptions o = *this; o.pinned_ = p; return o; }
 };
 
 // A scalar argument: a number kept as double or int64 so int64 tensors stay exact.
@@ -99,7 +101,9 @@ class Tensor {
   // True if both tensors are views of one storage.
   bool shares_storage(const Tensor& other) const;
   // Pointer to element 0 (at storage_offset). T must match dtype().
+  // Host code only: throws TensorError for a tensor on a GPU (copy it with cpu() first).
   template <typename T> T* data() const;
+  // Pointer to element 0 on the tensor's device (a device pointer for CUDA tensors).
   void* raw_data() const;
 
   // The one element, converted (item: error unless numel() == 1).
@@ -131,6 +135,13 @@ class Tensor {
   // ---- Copies and conversions -----------------------------------------------------------
   Tensor index_select(int64_t dim, const Tensor& index) const;  // index: 1-D int64
   Tensor to(DType dtype) const;  // this if dtype already matches, else a converted copy
+  // This if already on device, else a copy there (dtype kept). From pinned host memory the copy
+  // to a GPU is asynchronous; to the CPU it waits for the GPU's pending work on this tensor.
+  Tensor to(Device device) const;
+  Tensor cpu() const { return to(Device::Cpu()); }
+  // A copy in page-locked host memory (a CPU tensor; this if already pinned).
+  Tensor pin_memory() const;
+  bool is_pinned() const;
   Tensor clone() const;          // contiguous copy
   // Same shape and exactly the same values (dtypes may differ).
   bool equal(const Tensor& other) const;
@@ -207,6 +218,10 @@ class Tensor {
   std::shared_ptr<autograd::Node> grad_fn() const;
   // The same data, cut from the graph (requires_grad false). Shares storage.
   Tensor detach() const;
+  // Makes this tensor, through every handle to it, use data's storage, shape, strides and
+  // dtype, keeping its autograd state (requires_grad, grad, hooks): torch's `t.data = data`.
+  // How a module moves its parameters to another device.
+  void set_data(const Tensor& data) const;
   // Backpropagates from this tensor: gradient defaults to 1 for a one-element tensor and
   // must have this tensor's shape otherwise. Gradients accumulate (+=) into leaves' .grad.
   void backward(const Tensor& gradient = Tensor()) const;
@@ -239,6 +254,7 @@ std::ostream& operator<<(std::ostream& os, const Tensor& t);
 // ---- Template definitions ---------------------------------------------------------------
 namespace internal {
 [[noreturn]] void ThrowDataTypeMismatch(DType requested, DType actual);
+[[noreturn]] void ThrowNotOnCpu(Device device);
 }  // namespace internal
 
 template <typename T>
@@ -246,6 +262,7 @@ T* Tensor::data() const {
   if (DTypeOf<std::remove_const_t<T>>::value != dtype()) {
     internal::ThrowDataTypeMismatch(DTypeOf<std::remove_const_t<T>>::value, dtype());
   }
+  if (!device().is_cpu()) internal::ThrowNotOnCpu(device());
   return static_cast<T*>(raw_data());
 }
 

@@ -13,18 +13,7 @@ data="$tmp/data"
 "$(dirname "$0")/make_fmnist_slice.sh" "$data" 2000 500 || fail "cannot slice Fashion-MNIST"
 job=(--dataset="$data" --epochs=1 --batch_size=100 --momentum=0.9 --log_interval=100)
 
-# Starts a coordinator on a free port; sets $port and $coord_pid.
-start_coordinator() {  # start_coordinator LOG ARGS...
-  local log=$1; shift
-  "$coordinator" --port=0 "$@" > "$log" 2>&1 &
-  coord_pid=$!
-  for _ in $(seq 100); do
-    port=$(sed -n 's/^listening on port \([0-9]*\).*/\1/p' "$log")
-    [ -n "$port" ] && return 0
-    sleep 0.1
-  done
-  fail "the coordinator did not start: $(cat "$log")"
-}
+source "$(dirname "$0")/start_coordinator.sh"
 
 "$worker" --standalone "${job[@]}" --run_dir="$tmp/standalone" > "$tmp/standalone.log" 2>&1 \
   || fail "standalone run failed"

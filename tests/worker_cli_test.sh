@@ -19,8 +19,20 @@ out=$("$worker" --standalone --dataset="$tmp/none" 2>&1); rc=$?
 echo 'bach_size: 3' > "$tmp/bad.txt"
 out=$("$worker" --standalone --config="$tmp/bad.txt" 2>&1); rc=$?
 [ $rc -eq 2 ] && echo "$out" | grep -q "bad.txt:1:" || fail "bad config: rc=$rc: $out"
+out=$("$worker" --standalone --device=gpu 2>&1); rc=$?
+[ $rc -eq 2 ] && echo "$out" | grep -q "\-\-device=gpu: expected cpu, cuda, cuda:N or auto" || fail "bad device: rc=$rc: $out"
+# Asking for a GPU: without one, one line with CUDA's own reason; with one, an ordinal past the end.
+if nvidia-smi -L >/dev/null 2>&1; then
+  out=$("$worker" --standalone --device=cuda:99 2>&1); rc=$?
+  [ $rc -eq 2 ] && echo "$out" | grep -q "ordinal must be below" || fail "cuda:99: rc=$rc: $out"
+else
+  out=$("$worker" --standalone --device=cuda 2>&1); rc=$?
+  [ $rc -eq 2 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] && echo "$out" | grep -q "no usable CUDA device: .*cuda" ||
+    fail "--device=cuda without a GPU: rc=$rc: $out"
+fi
 help=$("$worker" --help 2>&1)
 echo "$help" | grep -q -- "--batch_size" || fail "--help does not list --batch_size: $help"
+echo "$help" | grep -q -- "--device" || fail "--help does not list --device: $help"
 
 # --- a small dataset: the first 2,000 training and 500 test samples -------------------------
 data="$tmp/data"

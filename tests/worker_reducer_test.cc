@@ -124,7 +124,8 @@ TEST(ReducerTest, OneRanksStopVoteIsSeenByAll) {
     for (int step = 0; step < 3; ++step) {
       reducer.VoteStop(rank == 1 && step == 1);
       (w * 2.0).sum().backward();
-      ASSERT_TRUE(reducer.Finish().ok());
+      const absl::Status finished = reducer.Finish();
+      ASSERT_TRUE(finished.ok()) << "rank " << rank << " step " << step << ": " << finished;
       EXPECT_EQ(reducer.stop_agreed(), step == 1) << "rank " << rank << " step " << step;
     }
   });

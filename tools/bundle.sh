@@ -30,7 +30,8 @@
 # --tests       also builds every test tagged "gpu" (bazel query 'attr(tags, gpu, tests(//...))')
 #               into tests/ (a test with data as a copy of its runfiles tree, its `args`
 #               expanded into tests/NAME.test), and writes run_tests.sh [NAME...], which runs
-#               each through run.sh and ends with a line "N passed, N failed".
+#               each through run.sh and ends with a line "N passed, N failed"; data/ holds a
+#               2,000/500-sample Fashion-MNIST slice for the end-to-end GPU test.
 # --native      keeps --config=opt's -march=native. By default the bundle is built for
 #               -march=x86-64-v3 (AVX2, FMA; any x86 GPU host of the last decade), because the
 #               GPU host's CPU is not this one: a native build can die there of SIGILL.
@@ -173,7 +174,7 @@ if [ "$prebuilt" -eq 0 ]; then
 fi
 
 # ---- Files ---------------------------------------------------------------------------------
-rm -rf "$out/bin" "$out/lib" "$out/tests" "$out/run.sh" "$out/run_tests.sh" "$out/MANIFEST"
+rm -rf "$out/bin" "$out/lib" "$out/tests" "$out/data" "$out/run.sh" "$out/run_tests.sh" "$out/MANIFEST"
 mkdir -p "$out/bin" "$out/lib/cxx"
 binaries=()
 for t in "${targets[@]}"; do
@@ -362,6 +363,8 @@ if [ "$with_tests" -eq 1 ]; then
 # report counts as one case; one that exits non-zero without failing cases, as one failure).
 #   run_tests.sh [NAME...]   (default: every test)
 here=$(cd "$(dirname "$0")" && pwd)
+# Training data for the end-to-end tests (a GPU host has no Debian Fashion-MNIST).
+[ -d "$here/data" ] && export CONCORD_TEST_DATA="$here/data"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 passed=0 failed=0 skipped=0
@@ -420,6 +423,9 @@ echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
 EOF
   chmod +x "$out/run_tests.sh"
+  # 2,000 training and 500 test samples (1.9 MB) for the end-to-end GPU tests.
+  rm -rf "$out/data"
+  tests/make_fmnist_slice.sh "$out/data" 2000 500 || die "cannot slice Fashion-MNIST into $out/data"
 fi
 
 # ---- MANIFEST ------------------------------------------------------------------------------

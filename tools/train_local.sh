@@ -3,34 +3,50 @@
 # the coordinator and the worker optimised, then runs a coordinator and N workers here that
 # train the reference model (784-100-10 ReLU MLP, SGD lr 0.1, global batch 100) on
 # Fashion-MNIST from Debian's dataset-fashion-mnist package with data-parallel SGD: each
-# worker trains on its shard of every batch and the gradients are all-reduced with Gloo.
+# worker trains on its shard of every batch and the gradients are all-reduced (NCCL between
+# GPU workers with a GPU each, Gloo otherwise).
 # It prints the coordinator's progress and the test accuracy after each epoch, says where
 # metrics and checkpoints are, and ends stdout with one JSON line: test_accuracy,
 # final_train_loss, train_samples_per_sec, epochs, steps, world_size.
 #
-#   tools/train_local.sh [--workers=N] [--epochs=N] [--config=FILE] [--dataset=DIR]
-#                        [--seed=N] [--run_dir=DIR] [--resume] [--FIELD=VALUE...]
+#   tools/train_local.sh [--workers=N] [--device=auto|cpu|cuda] [--epochs=N] [--config=FILE]
+#                        [--dataset=DIR] [--seed=N] [--run_dir=DIR] [--resume] [--FIELD=VALUE...]
 #
-# --workers: default 2 CPU workers (the CUDA backend is not built yet, so GPUs are not used).
+# --workers: default one per GPU (nvidia-smi -L), each seeing only its own GPU through
+# CUDA_VISIBLE_DEVICES; without GPUs (or with --device=cpu), 2 CPU workers. More workers than
+# GPUs share them round-robin (and then all-reduce with Gloo: NCCL takes one rank per GPU).
 # Any other --FIELD=VALUE sets that JobConfig field (see proto/job.proto). Worker logs go to
 # RUN_DIR/worker-R.log; metrics and checkpoints to RUN_DIR (default runs/local).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 run_dir=runs/local
-workers=2
+workers=""
+device=auto
 resume=()
 args=()
 for arg in "$@"; do
   case "$arg" in
     --run_dir=*) run_dir=${arg#--run_dir=} ;;
     --workers=*) workers=${arg#--workers=} ;;
+    --device=*) device=${arg#--device=} ;;
     --resume) resume=(--resume) ;;
-    --help|-h) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --help|-h) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     --*) args+=("$arg") ;;
     *) echo "train_local.sh: unexpected argument '$arg' (flags look like --epochs=10)" >&2; exit 2 ;;
   esac
 done
+case "$device" in
+  auto|cpu|cuda) ;;
+  *) echo "train_local.sh: --device: expected auto, cpu or cuda, got '$device'" >&2; exit 2 ;;
+esac
+gpus=0
+if [ "$device" != cpu ] && command -v nvidia-smi >/dev/null 2>&1; then
+  gpus=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU' || true)
+fi
+if [ -z "$workers" ]; then
+  workers=$(( gpus > 0 ? gpus : 2 ))
+fi
 if ! [[ "$workers" =~ ^[1-9][0-9]*$ ]]; then
   echo "train_local.sh: --workers: expected a positive number, got '$workers'" >&2
   exit 2
@@ -73,10 +89,20 @@ for _ in $(seq 300); do
 done
 [ -n "$port" ] || { echo "train_local.sh: the coordinator did not start" >&2; exit 1; }
 for ((r = 0; r < workers; r++)); do
-  "$bin/worker/worker" --coordinator=127.0.0.1:"$port" --rank=$r > "$run_dir/worker-$r.log" 2>&1 &
+  if [ "$gpus" -gt 0 ]; then
+    # Each worker sees one GPU, as its cuda:0.
+    CUDA_VISIBLE_DEVICES=$((r % gpus)) "$bin/worker/worker" --coordinator=127.0.0.1:"$port" --rank=$r \
+      --device=cuda:0 > "$run_dir/worker-$r.log" 2>&1 &
+  else
+    # --device=cuda without a GPU reaches the worker, which says why it cannot use one.
+    "$bin/worker/worker" --coordinator=127.0.0.1:"$port" --rank=$r --device="${device/auto/cpu}" \
+      > "$run_dir/worker-$r.log" 2>&1 &
+  fi
   pids+=($!)
 done
-echo "workers: $workers (logs in $run_dir/worker-*.log)" >&2
+where="CPU"
+[ "$gpus" -gt 0 ] && where="$gpus GPU(s)"
+echo "workers: $workers on $where (logs in $run_dir/worker-*.log)" >&2
 
 # The coordinator decides the job's end; a worker that fails makes the job fail too.
 rc=0

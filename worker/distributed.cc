@@ -7,14 +7,20 @@
 #include <filesystem>
 #include <thread>
 
+#include <set>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "tensor/autograd/graph.h"
 #include "tensor/data/dataset.h"
 #include "tensor/data/prefetcher.h"
+#include "tensor/cuda/context.h"
 #include "worker/comm/gloo_communicator.h"
+#include "worker/comm/nccl_communicator.h"
 #include "worker/comm/prefix_store.h"
 #include "worker/coordinator_client.h"
+#include "worker/device.h"
 #include "worker/reducer.h"
 #include "worker/standalone.h"
 #include "worker/trainer.h"
@@ -48,9 +54,13 @@ double ValueChecksum(const std::vector<Tensor>& params) {
   return sum;
 }
 
+// The device of the small control tensors a communicator is given (NCCL takes GPU tensors
+// only; Gloo takes CPU ones, and GPU ones through host staging).
+thread_local Device control_device = Device::Cpu();
+
 // Rank 0's value of x (a float64 scalar), broadcast to all.
 absl::StatusOr<double> FromRankZero(comm::Communicator& comm, double x) {
-  Tensor t = scalar_tensor(x, kFloat64).reshape({1});
+  Tensor t = scalar_tensor(x, TensorOptions(kFloat64).device(control_device)).reshape({1});
   if (absl::Status s = comm.Broadcast(t, 0); !s.ok()) return s;
   return t.item();
 }
@@ -87,9 +97,10 @@ absl::StatusOr<EvalResult> ShardedEvaluate(Trainer& trainer, const data::Dataset
   for (int64_t i = comm.rank(); i < test.size(); i += comm.world_size()) mine.push_back(i);
   EvalResult local = mine.empty() ? EvalResult{} : trainer.Evaluate(test, mine);
   Tensor totals = tensor({static_cast<double>(local.correct), static_cast<double>(local.count), local.loss_sum},
-                         kFloat64);
+                         TensorOptions(kFloat64).device(control_device));
   if (absl::Status s = comm.AllReduceSum(totals); !s.ok()) return s;
-  const double* t = totals.data<double>();
+  const Tensor host = totals.cpu();
+  const double* t = host.data<double>();
   return EvalResult{static_cast<int64_t>(t[0]), static_cast<int64_t>(t[1]), t[2]};
 }
 
@@ -137,6 +148,46 @@ std::string Hostname() {
   return name;
 }
 
+// The communicator for this rank's device and the job's comm_backend. "auto" picks NCCL when
+// every rank trains on a GPU of its own (ranks publish host and GPU in the store and compare),
+// and Gloo otherwise: NCCL refuses two ranks on one GPU, and takes no CPU tensors.
+absl::StatusOr<std::unique_ptr<comm::Communicator>> CreateCommunicator(const JobConfig& config,
+                                                                       const DistributedOptions& options,
+                                                                       comm::KeyValueStore& store, int rank,
+                                                                       int world, Device device, std::string& backend,
+                                                                       std::ostream& out) {
+  backend = config.comm_backend();
+  if (backend == "nccl" && !device.is_cuda()) {
+    return absl::InvalidArgumentError(absl::StrCat("comm_backend nccl needs GPU workers; rank ", rank, " trains on ",
+                                                   device.ToString(), " (use gloo or auto)"));
+  }
+  if (backend == "auto") {
+    absl::StatusOr<std::string> id = device.is_cuda() ? cuda::PciBusId(device.index) : std::string("cpu");
+    if (!id.ok()) return id.status();
+    const std::string mine = absl::StrCat(Hostname(), "/", *id);
+    if (absl::Status s = store.Set(absl::StrCat("device/", rank), mine); !s.ok()) return s;
+    std::set<std::string> seen;
+    bool own_gpus = true;
+    for (int r = 0; r < world; ++r) {
+      absl::StatusOr<std::string> theirs = store.Get(absl::StrCat("device/", r), options.collective_timeout);
+      if (!theirs.ok()) return theirs.status();
+      own_gpus = own_gpus && !absl::EndsWith(*theirs, "/cpu") && seen.insert(*theirs).second;
+    }
+    backend = own_gpus ? "nccl" : "gloo";
+  }
+  out << "rank " << rank << ": " << backend << " all-reduce on " << device.ToString() << "\n";
+  if (backend == "nccl") {
+    comm::PrefixStore nccl_store(store, "nccl");
+    return comm::CreateNcclCommunicator(nccl_store, rank, world, device.index,
+                                        {.timeout = options.collective_timeout});
+  }
+  comm::PrefixStore gloo_store(store, "gloo");
+  comm::GlooOptions gloo_options;
+  gloo_options.hostname = options.comm_host;
+  gloo_options.timeout = options.collective_timeout;
+  return comm::CreateGlooCommunicator(gloo_store, rank, world, gloo_options);
+}
+
 }  // namespace
 
 absl::StatusOr<RunSummary> RunDistributed(const DistributedOptions& options, std::ostream& out) {
@@ -145,7 +196,7 @@ absl::StatusOr<RunSummary> RunDistributed(const DistributedOptions& options, std
   if (!client.ok()) return client.status();
   CoordinatorClient& c = **client;
   absl::StatusOr<RegisterResponse> reg =
-      c.Register(Hostname(), "cpu", options.requested_rank, absl::Minutes(10));
+      c.Register(Hostname(), options.device, options.requested_rank, absl::Minutes(10));
   if (!reg.ok()) return reg.status();
   const JobConfig& config = reg->config();
   const int rank = reg->rank(), world = reg->world_size();
@@ -153,21 +204,21 @@ absl::StatusOr<RunSummary> RunDistributed(const DistributedOptions& options, std
 
   absl::StatusOr<data::DatasetPair> data = data::LoadDatasetDir(config.dataset());
   if (!data.ok()) return data.status();
+  absl::StatusOr<Device> device = ResolveDevice(options.device, rank);
+  if (!device.ok()) return device.status();
   absl::StatusOr<std::unique_ptr<Trainer>> trainer =
-      Trainer::Create(config, data->train.features(), data->train.num_classes());
+      Trainer::Create(config, data->train.features(), data->train.num_classes(), *device);
   if (!trainer.ok()) return trainer.status();
   Trainer& t = **trainer;
 
-  comm::PrefixStore gloo_store(c.store(), "gloo");
   if (reg->resume() && config.run_dir().empty()) {
     return absl::InvalidArgumentError("the job resumes but has no run_dir to find checkpoints in");
   }
-  comm::GlooOptions gloo_options;
-  gloo_options.hostname = options.comm_host;
-  gloo_options.timeout = options.collective_timeout;
+  std::string backend;
   absl::StatusOr<std::unique_ptr<comm::Communicator>> comm =
-      comm::CreateGlooCommunicator(gloo_store, rank, world, gloo_options);
+      CreateCommunicator(config, options, c.store(), rank, world, *device, backend, out);
   if (!comm.ok()) return comm.status();
+  control_device = backend == "nccl" ? *device : Device::Cpu();
   int64_t from_step = 0;
   if (reg->resume()) {
     absl::StatusOr<int64_t> from = ResumeFromRankZero(t, **comm, config.run_dir(), out);
@@ -226,7 +277,7 @@ absl::StatusOr<RunSummary> RunDistributed(const DistributedOptions& options, std
   bool first = true;
   bool first_step_logged = false;
   // The shard after the current one is gathered on the prefetcher's thread meanwhile.
-  data::Prefetcher prefetcher(data->train, norm);
+  data::Prefetcher prefetcher(data->train, norm, /*pinned=*/device->is_cuda());
   absl::StatusOr<ShardAssignment> next = c.NextShard(options.collective_timeout);
   if (!next.ok()) return next.status();
   prefetcher.Start({next->indices().data(), static_cast<size_t>(next->indices_size())});

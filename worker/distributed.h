@@ -26,6 +26,7 @@ struct DistributedOptions {
   absl::Duration collective_timeout = absl::Seconds(60);
   std::string comm_host = "127.0.0.1";              // this host's address as peers reach it
   int requested_rank = -1;
+  std::string device = "auto";                      // --device (worker/device.h)
 };
 
 absl::StatusOr<RunSummary> RunDistributed(const DistributedOptions& options, std::ostream& out);

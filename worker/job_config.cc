@@ -145,6 +145,9 @@ absl::Status ValidateJobConfig(const JobConfig& c) {
   if (!(c.log_interval() > 0)) return bad("log_interval", "a value > 0 (seconds)", c.log_interval());
   if (c.eval_every_epochs() <= 0) return bad("eval_every_epochs", "a value > 0", c.eval_every_epochs());
   if (c.checkpoint_every_steps() < 0) return bad("checkpoint_every_steps", "a value >= 0", c.checkpoint_every_steps());
+  if (c.comm_backend() != "auto" && c.comm_backend() != "nccl" && c.comm_backend() != "gloo") {
+    return bad("comm_backend", "auto, nccl or gloo", absl::StrCat("'", c.comm_backend(), "'"));
+  }
   return absl::OkStatus();
 }
 

@@ -39,3 +39,7 @@ ABSL_FLAG(std::optional<int64_t>, checkpoint_every_steps, std::nullopt,
 ABSL_FLAG(std::optional<std::string>, run_dir, std::nullopt, "folder for checkpoints and metrics (default none)");
 ABSL_FLAG(std::optional<std::string>, metrics_out, std::nullopt,
           "JSON-lines metrics file (default run_dir/metrics.jsonl, or none)");
+ABSL_FLAG(std::optional<bool>, allow_tf32, std::nullopt,
+          "float32 GEMM on CUDA may use TF32 tensor cores: true or false (default false, full FP32)");
+ABSL_FLAG(std::optional<std::string>, comm_backend, std::nullopt,
+          "gradient all-reduce: nccl, gloo or auto = nccl when every rank has a GPU of its own (default auto)");

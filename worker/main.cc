@@ -15,6 +15,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
+#include "worker/device.h"
 #include "worker/distributed.h"
 #include "worker/job_config.h"
 #include "worker/standalone.h"
@@ -31,6 +32,8 @@ ABSL_FLAG(absl::Duration, collective_timeout, absl::Seconds(60),
           "the longest wait for peers in a collective or for the next shard (distributed)");
 ABSL_FLAG(std::string, comm_host, "127.0.0.1", "this host's address as the other workers reach it (distributed)");
 ABSL_FLAG(int, rank, -1, "the rank to take (distributed; default: in order of registration)");
+ABSL_FLAG(std::string, device, "auto",
+          "where to train: cpu, cuda, cuda:N, or auto = a GPU where there is one (cuda:rank mod GPUs), else cpu");
 
 int main(int argc, char** argv) {
   // --help lists the flags of the worker's own files (the JobConfig flags live in
@@ -55,7 +58,8 @@ int main(int argc, char** argv) {
                                         .connect_timeout = absl::GetFlag(FLAGS_connect_timeout),
                                         .collective_timeout = absl::GetFlag(FLAGS_collective_timeout),
                                         .comm_host = absl::GetFlag(FLAGS_comm_host),
-                                        .requested_rank = absl::GetFlag(FLAGS_rank)};
+                                        .requested_rank = absl::GetFlag(FLAGS_rank),
+                                        .device = absl::GetFlag(FLAGS_device)};
     concord::InstallStopSignalHandlers();
     absl::StatusOr<concord::RunSummary> summary = concord::RunDistributed(options, std::cout);
     if (!summary.ok()) {
@@ -75,9 +79,14 @@ int main(int argc, char** argv) {
     std::cerr << "worker: " << config.status().message() << "\n";
     return 2;
   }
+  absl::StatusOr<concord::Device> device = concord::ResolveDevice(absl::GetFlag(FLAGS_device));
+  if (!device.ok()) {
+    std::cerr << "worker: " << device.status().message() << "\n";
+    return 2;
+  }
   concord::InstallStopSignalHandlers();
   absl::StatusOr<concord::RunSummary> summary =
-      concord::RunStandalone(*config, absl::GetFlag(FLAGS_resume), std::cout);
+      concord::RunStandalone(*config, absl::GetFlag(FLAGS_resume), std::cout, *device);
   if (!summary.ok()) {
     std::cerr << "worker: " << summary.status().message() << "\n";
     return 1;

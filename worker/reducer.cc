@@ -13,6 +13,7 @@ absl::Status Reducer::Attach(const std::vector<Tensor>& params) {
   ready_.assign(params.size(), false);
   if (params.empty()) return absl::OkStatus();
   const DType dtype = params[0].dtype();
+  const Device device = params[0].device();
   // Reverse parameter order: the last layer's gradients are final first.
   std::vector<int> current;
   int64_t current_bytes = 0;
@@ -24,7 +25,7 @@ absl::Status Reducer::Attach(const std::vector<Tensor>& params) {
     // stop vote (see Note [Stopping together]).
     const int64_t vote = current.back() == 0 ? 1 : 0;
     Bucket bucket;
-    bucket.flat = zeros({numel + vote}, dtype);
+    bucket.flat = zeros({numel + vote}, TensorOptions(dtype).device(device));
     int64_t offset = 0;
     for (int p : current) {
       const Tensor& param = params_[p];
@@ -39,6 +40,11 @@ absl::Status Reducer::Attach(const std::vector<Tensor>& params) {
     current_bytes = 0;
   };
   for (int p = static_cast<int>(params.size()) - 1; p >= 0; --p) {
+    if (params[p].device() != device) {
+      return absl::InvalidArgumentError(StrCat("Reducer: parameter ", p, " is on ", params[p].device().ToString(),
+                                               ", parameter 0 on ", device.ToString(),
+                                               "; every parameter must be on one device"));
+    }
     if (params[p].dtype() != dtype) {
       return absl::InvalidArgumentError(StrCat("Reducer: parameter ", p, " is ", DTypeName(params[p].dtype()),
                                                      ", parameter 0 is ", DTypeName(dtype),

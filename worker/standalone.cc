@@ -57,7 +57,7 @@ std::vector<std::string> ListCheckpoints(const std::string& run_dir) {
   return out;
 }
 
-absl::StatusOr<RunSummary> RunStandalone(const JobConfig& config, bool resume, std::ostream& out) {
+absl::StatusOr<RunSummary> RunStandalone(const JobConfig& config, bool resume, std::ostream& out, Device device) {
   const auto load_start = Clock::now();
   absl::StatusOr<data::DatasetPair> data = data::LoadDatasetDir(config.dataset());
   if (!data.ok()) return data.status();
@@ -66,7 +66,7 @@ absl::StatusOr<RunSummary> RunStandalone(const JobConfig& config, bool resume, s
                          Seconds(Clock::now() - load_start));
 
   absl::StatusOr<std::unique_ptr<Trainer>> trainer =
-      Trainer::Create(config, data->train.features(), data->train.num_classes());
+      Trainer::Create(config, data->train.features(), data->train.num_classes(), device);
   if (!trainer.ok()) return trainer.status();
   Trainer& t = **trainer;
 
@@ -105,9 +105,9 @@ absl::StatusOr<RunSummary> RunStandalone(const JobConfig& config, bool resume, s
                              config.seed());
   const int64_t steps_per_epoch = sampler.num_batches();
   const int64_t total_steps = steps_per_epoch * config.epochs();
-  out << absl::StrFormat("model %s: %d parameters; %d epochs of %d steps (batch %d)\n",
+  out << absl::StrFormat("model %s: %d parameters on %s; %d epochs of %d steps (batch %d)\n",
                          absl::StrReplaceAll(t.model().ToString(), {{"\n", " "}}), t.model().num_parameters(),
-                         config.epochs(), steps_per_epoch, config.batch_size());
+                         device.ToString(), config.epochs(), steps_per_epoch, config.batch_size());
   out.flush();
 
   RunSummary summary;
@@ -128,7 +128,8 @@ absl::StatusOr<RunSummary> RunStandalone(const JobConfig& config, bool resume, s
   };
 
   // Batches are gathered one ahead on the prefetcher's thread while the current one trains.
-  data::Prefetcher prefetcher(data->train, {.mean = config.normalize_mean(), .std = config.normalize_std()});
+  data::Prefetcher prefetcher(data->train, {.mean = config.normalize_mean(), .std = config.normalize_std()},
+                              /*pinned=*/device.is_cuda());
   for (int64_t epoch = state.epoch; epoch < config.epochs(); ++epoch) {
     sampler.SetEpoch(epoch);
     t.SetEpoch(epoch);

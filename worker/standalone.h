@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "proto/job.pb.h"
+#include "tensor/device.h"
 #include "worker/metrics.h"
 
 namespace concord {
@@ -21,7 +22,8 @@ namespace concord {
 std::atomic<bool>& StopRequested();
 void InstallStopSignalHandlers();
 
-absl::StatusOr<RunSummary> RunStandalone(const JobConfig& config, bool resume, std::ostream& out);
+absl::StatusOr<RunSummary> RunStandalone(const JobConfig& config, bool resume, std::ostream& out,
+                                         Device device = Device::Cpu());
 
 // run_dir/checkpoint-<step, 10 digits>.ckpt: the names sort by step.
 std::string CheckpointPath(const std::string& run_dir, int64_t step);

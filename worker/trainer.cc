@@ -26,7 +26,7 @@ absl::StatusOr<optim::Schedule> MakeSchedule(const JobConfig& c) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const JobConfig& config, int64_t input_features,
-                                                         int num_classes) {
+                                                         int num_classes, Device device) {
   absl::StatusOr<nn::Activation> activation = nn::ParseActivation(config.activation());
   if (!activation.ok()) return activation.status();
   absl::StatusOr<nn::Init> init = nn::ParseInit(config.init());
@@ -40,6 +40,12 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const JobConfig& config
   sizes.push_back(num_classes);
   Generator gen(config.seed());
   std::shared_ptr<nn::Sequential> model = nn::MakeMlp(sizes, *activation, *init, gen);
+  try {
+    model->to(device);
+  } catch (const TensorError& e) {
+    return absl::FailedPreconditionError(absl::StrCat("cannot train on ", device.ToString(), ": ", e.what()));
+  }
+  set_allow_tf32(config.allow_tf32());
   model->allocate_grads();  // plan gradient memory before the first step
   absl::StatusOr<std::unique_ptr<optim::Sgd>> sgd =
       optim::Sgd::Create(model->parameters(), {.lr = config.lr(),
@@ -48,13 +54,20 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const JobConfig& config
                                                .weight_decay = config.weight_decay(),
                                                .nesterov = config.nesterov()});
   if (!sgd.ok()) return sgd.status();
-  return std::unique_ptr<Trainer>(new Trainer(config, std::move(model), *std::move(sgd), *schedule));
+  return std::unique_ptr<Trainer>(new Trainer(config, std::move(model), *std::move(sgd), *schedule, device));
 }
 
 Trainer::Trainer(JobConfig config, std::shared_ptr<nn::Sequential> model, std::unique_ptr<optim::Sgd> sgd,
-                 optim::Schedule schedule)
-    : config_(std::move(config)), model_(std::move(model)), sgd_(std::move(sgd)), schedule_(schedule) {
+                 optim::Schedule schedule, Device device)
+    : config_(std::move(config)), model_(std::move(model)), sgd_(std::move(sgd)), schedule_(schedule),
+      device_(device) {
   norm_ = {.mean = config_.normalize_mean(), .std = config_.normalize_std()};
+  if (device_.is_cuda()) {
+    // Gather into pinned memory, so the copy to the GPU overlaps the host (Dataset::Gather keeps
+    // the buffers pinned as it resizes them).
+    x_ = empty({0, 0}, TensorOptions(kFloat32).pinned_memory(true));
+    y_ = empty({0}, TensorOptions(kInt64).pinned_memory(true));
+  }
 }
 
 absl::Status Trainer::SetGradientSync(GradientSync* sync) {
@@ -76,7 +89,7 @@ absl::StatusOr<double> Trainer::Step(const data::Dataset& data, std::span<const 
 
 absl::StatusOr<double> Trainer::StepOn(const Tensor& x, const Tensor& y, int64_t global_batch) {
   try {
-    Tensor loss = nn::cross_entropy(model_->Forward(x), y, static_cast<double>(global_batch));
+    Tensor loss = nn::cross_entropy(model_->Forward(x.to(device_)), y.to(device_), static_cast<double>(global_batch));
     loss.backward();
     if (sync_ != nullptr) {
       const absl::Time start = absl::Now();
@@ -107,9 +120,10 @@ EvalResult Trainer::Evaluate(const data::Dataset& data, std::span<const int64_t>
   for (size_t start = 0; start < indices.size(); start += kChunk) {
     const int64_t n = std::min<int64_t>(kChunk, static_cast<int64_t>(indices.size() - start));
     data.Gather(indices.data() + start, n, norm_, &x, &y);
-    Tensor logits = model_->Forward(x);
-    r.loss_sum += nn::cross_entropy(logits, y, 1.0).item();
-    r.correct += eq(logits.argmax(1), y).sum().item<int64_t>();
+    Tensor labels = y.to(device_);
+    Tensor logits = model_->Forward(x.to(device_));
+    r.loss_sum += nn::cross_entropy(logits, labels, 1.0).item();
+    r.correct += eq(logits.argmax(1), labels).sum().item<int64_t>();
     r.count += n;
   }
   return r;

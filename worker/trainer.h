@@ -57,9 +57,10 @@ struct TrainingState {
 
 class Trainer {
  public:
-  // A model [input_features, hidden..., num_classes] from config (seeded by config.seed()).
+  // A model [input_features, hidden..., num_classes] from config (seeded by config.seed(),
+  // drawn on the host so every device starts from the same weights), trained on device.
   static absl::StatusOr<std::unique_ptr<Trainer>> Create(const JobConfig& config, int64_t input_features,
-                                                          int num_classes);
+                                                          int num_classes, Device device = Device::Cpu());
 
   // Optional; must outlive the trainer. Attach() is called here.
   absl::Status SetGradientSync(GradientSync* sync);
@@ -70,7 +71,8 @@ class Trainer {
   // Forward, loss (sum over these samples / global_batch), backward, sync, SGD step.
   // Returns the sum of the per-sample losses over these samples.
   absl::StatusOr<double> Step(const data::Dataset& data, std::span<const int64_t> indices, int64_t global_batch);
-  // The same on a batch already gathered (x [n, features] float32, y [n] int64).
+  // The same on a batch already gathered (x [n, features] float32, y [n] int64), on the host
+  // (pinned memory makes the copy to a GPU asynchronous) or already on the device.
   absl::StatusOr<double> StepOn(const Tensor& x, const Tensor& y, int64_t global_batch);
 
   // Accuracy and loss over the given samples (all of data when empty), without gradients.
@@ -87,10 +89,11 @@ class Trainer {
   nn::Sequential& model() { return *model_; }
   optim::Sgd& optimizer() { return *sgd_; }
   const JobConfig& config() const { return config_; }
+  Device device() const { return device_; }
 
  private:
   Trainer(JobConfig config, std::shared_ptr<nn::Sequential> model, std::unique_ptr<optim::Sgd> sgd,
-          optim::Schedule schedule);
+          optim::Schedule schedule, Device device);
 
   JobConfig config_;
   std::shared_ptr<nn::Sequential> model_;
@@ -99,7 +102,8 @@ class Trainer {
   data::Normalization norm_;
   GradientSync* sync_ = nullptr;
   double last_sync_seconds_ = 0;
-  Tensor x_, y_;  // batch buffers, reused every step
+  Device device_;
+  Tensor x_, y_;  // host batch buffers, reused every step (pinned when training on a GPU)
 };
 
 }  // namespace concord

@@ -12,20 +12,22 @@ double numerical_diff(const std::function<double(double)>& f, double x, double h
 
 Tensor numerical_gradient(const std::function<Tensor(const Tensor&)>& f, const Tensor& x, double h) {
   autograd::NoGradGuard no_grad;
-  Tensor point = x.to(kFloat64).clone();
+  // The point is perturbed on the host and evaluated on x's device.
+  Tensor point = x.to(kFloat64).to(Device::Cpu()).clone();
   Tensor grad = zeros(x.shape(), kFloat64);
   double* p = point.data<double>();
   double* g = grad.data<double>();
+  auto eval = [&] { return f(x.device().is_cpu() ? point : point.to(x.device())).item<double>(); };
   for (int64_t i = 0; i < point.numel(); ++i) {
     const double saved = p[i];
     p[i] = saved + h;
-    double plus = f(point).item<double>();
+    double plus = eval();
     p[i] = saved - h;
-    double minus = f(point).item<double>();
+    double minus = eval();
     p[i] = saved;
     g[i] = (plus - minus) / (2 * h);
   }
-  return grad;
+  return grad.to(x.device());
 }
 
 GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& f,
@@ -43,7 +45,7 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
     autograd::NoGradGuard no_grad;
     Tensor y = f(leaves);
     Generator gen(12345);
-    probe = y.numel() == 1 ? ones(y.shape(), kFloat64) : rand(y.shape(), gen, kFloat64) + 0.5;
+    probe = (y.numel() == 1 ? ones(y.shape(), kFloat64) : rand(y.shape(), gen, kFloat64) + 0.5).to(y.device());
   }
   auto loss = [&](const std::vector<Tensor>& args) { return (f(args).to(kFloat64) * probe).sum(); };
   loss(leaves).backward();
@@ -59,7 +61,8 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
         },
         leaves[k], h);
     Tensor analytic = leaves[k].grad().defined() ? leaves[k].grad() : zeros(leaves[k].shape(), kFloat64);
-    analytic = analytic.contiguous();
+    analytic = analytic.contiguous().to(Device::Cpu());
+    numeric = numeric.to(Device::Cpu());
     const double* a = analytic.data<double>();
     const double* n = numeric.data<double>();
     for (int64_t i = 0; i < numeric.numel(); ++i) {

@@ -51,6 +51,12 @@ absl::StatusOr<cudaStream_t> ComputeStream(int device) {
   return streams.stream[device];
 }
 
+absl::StatusOr<std::string> PciBusId(int device) {
+  char id[64] = {};
+  CUDA_RETURN_IF_ERROR(cudaDeviceGetPCIBusId(id, sizeof(id), device));
+  return std::string(id);
+}
+
 absl::Status SynchronizeDevice(int device) {
   absl::StatusOr<cudaStream_t> stream = ComputeStream(device);
   if (!stream.ok()) return stream.status();

@@ -18,6 +18,8 @@
 
 #include <cuda_runtime_api.h>
 
+#include <string>
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
@@ -29,6 +31,10 @@ absl::StatusOr<cudaStream_t> ComputeStream(int device);
 
 // Makes `device` current on the calling thread (cudaSetDevice), with CUDA's error otherwise.
 absl::Status SetDevice(int device);
+
+// The PCI bus id of `device` ("0000:3b:00.0"): which physical GPU it is, whatever
+// CUDA_VISIBLE_DEVICES made its ordinal.
+absl::StatusOr<std::string> PciBusId(int device);
 
 // Waits until everything issued to ComputeStream(device) has finished.
 absl::Status SynchronizeDevice(int device);

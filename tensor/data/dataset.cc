@@ -53,9 +53,12 @@ absl::StatusOr<Dataset> Dataset::FromIdxFiles(const std::string& images_path, co
 }
 
 namespace {
+// Keeps *t if it is a contiguous CPU tensor of this shape and dtype; else a new one, pinned
+// if *t was (so a buffer meant for GPU copies stays pinned when the batch size changes).
 void Reuse(Tensor* t, const Shape& shape, DType dtype) {
-  if (!t->defined() || t->shape() != shape || t->dtype() != dtype || !t->is_contiguous() || t->requires_grad()) {
-    *t = empty(shape, dtype);
+  if (!t->defined() || t->shape() != shape || t->dtype() != dtype || !t->is_contiguous() || t->requires_grad() ||
+      !t->device().is_cpu()) {
+    *t = empty(shape, TensorOptions(dtype).pinned_memory(t->defined() && t->is_pinned()));
   }
 }
 }  // namespace

@@ -41,7 +41,8 @@ class Dataset {
   int64_t label(int64_t i) const { return labels_[i]; }
 
   // Gathers samples indices[0..n) into *x ([n, features] float32) and *y ([n] int64),
-  // reusing their storage when they already have those shapes. Indices must be in range
+  // reusing their storage when they already have those shapes (new buffers are pinned when
+  // the old ones were). Indices must be in range
   // (TensorError otherwise).
   void Gather(const int64_t* indices, int64_t n, const Normalization& norm, Tensor* x, Tensor* y) const;
   // The same with one-hot targets: *t is [n, num_classes] float32.

@@ -4,8 +4,16 @@
 
 namespace concord::data {
 
-Prefetcher::Prefetcher(const Dataset& data, Normalization norm)
-    : data_(data), norm_(norm), thread_([this] { Run(); }) {}
+Prefetcher::Prefetcher(const Dataset& data, Normalization norm, bool pinned)
+    : data_(data), norm_(norm) {
+  if (pinned) {
+    for (Batch& slot : slots_) {
+      slot.x = empty({0, data.features()}, TensorOptions(kFloat32).pinned_memory(true));
+      slot.y = empty({0}, TensorOptions(kInt64).pinned_memory(true));
+    }
+  }
+  thread_ = std::thread([this] { Run(); });
+}
 
 Prefetcher::~Prefetcher() {
   {

@@ -35,7 +35,8 @@ struct Batch {
 
 class Prefetcher {
  public:
-  Prefetcher(const Dataset& data, Normalization norm);
+  // pinned: gather into page-locked memory, for batches that go on to a GPU.
+  Prefetcher(const Dataset& data, Normalization norm, bool pinned = false);
   ~Prefetcher();
   Prefetcher(const Prefetcher&) = delete;
   Prefetcher& operator=(const Prefetcher&) = delete;

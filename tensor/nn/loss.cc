@@ -2,6 +2,7 @@
 
 #include "tensor/autograd/graph.h"
 #include "tensor/nn/activation.h"
+#include "tensor/ops/kernels.h"
 
 namespace concord::nn {
 namespace {
@@ -9,6 +10,28 @@ namespace {
 void CheckSameShape(std::string_view op, const Tensor& y, const Tensor& t) {
   TENSOR_CHECK(y.shape() == t.shape(), op, ": prediction ", ShapeToString(y.shape()), " and target ",
                ShapeToString(t.shape()), " must have the same shape");
+}
+
+// Cross-entropy with integer labels through the fused kernels: one pass for log_softmax and
+// the per-row losses, one for the gradient (softmax - one_hot) / d.
+Tensor LabelCrossEntropy(const Tensor& logits, const Tensor& labels, double d) {
+  Tensor x = logits.detach().contiguous();
+  Tensor logp = empty_like(x);
+  Tensor loss_rows = empty({x.shape()[0]}, TensorOptions(x.dtype()).device(x.device()));
+  ops::CrossEntropyForward(logp, loss_rows, x, labels);
+  Tensor loss;
+  {
+    autograd::NoGradGuard no_grad;
+    loss = loss_rows.sum() / d;
+  }
+  if (autograd::NeedsGrad({&logits})) {
+    autograd::Record(loss, "CrossEntropyBackward", {logits}, [logp, labels, d](const Tensor& g) {
+      Tensor grad = empty_like(logp);
+      ops::CrossEntropyBackward(grad, logp, labels, g, 1 / d);
+      return std::vector<Tensor>{grad};
+    });
+  }
+  return loss;
 }
 
 }  // namespace
@@ -29,17 +52,8 @@ Tensor one_hot(const Tensor& labels, int64_t classes, DType dtype) {
   TENSOR_CHECK(labels.dtype() == kInt64 && labels.dim() == 1, "one_hot: expected 1-D int64 labels, got ",
                DTypeName(labels.dtype()), " ", ShapeToString(labels.shape()));
   TENSOR_CHECK(IsFloating(dtype), "one_hot: expected a floating dtype, got ", DTypeName(dtype));
-  Tensor out = zeros({labels.numel(), classes}, dtype);
-  Tensor l = labels.contiguous();
-  const int64_t* p = l.data<int64_t>();
-  DispatchFloating(dtype, [&]<typename T>() {
-    T* o = out.data<T>();
-    for (int64_t i = 0; i < l.numel(); ++i) {
-      TENSOR_CHECK(p[i] >= 0 && p[i] < classes, "one_hot: label ", p[i], " at index ", i, " is outside [0, ",
-                   classes, ")");
-      o[i * classes + p[i]] = 1;
-    }
-  });
+  Tensor out = empty({labels.numel(), classes}, TensorOptions(dtype).device(labels.device()));
+  ops::OneHot(out, labels.contiguous());
   return out;
 }
 
@@ -47,18 +61,18 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, std::optional<d
   TENSOR_CHECK(logits.dim() == 2, "cross_entropy: expected logits [N, C], got ", ShapeToString(logits.shape()));
   TENSOR_CHECK(IsFloating(logits.dtype()), "cross_entropy: logits must be floating point, got ",
                DTypeName(logits.dtype()));
-  const int64_t n = logits.shape()[0], c = logits.shape()[1];
-  Tensor t;  // [N, C] target distribution
+  const int64_t n = logits.shape()[0];
+  const double d = divisor.value_or(static_cast<double>(n));
+  TENSOR_CHECK(d > 0, "cross_entropy: divisor must be positive, got ", d);
   if (target.dtype() == kInt64) {
     TENSOR_CHECK(target.dim() == 1 && target.shape()[0] == n, "cross_entropy: expected labels [", n,
                  "] for logits ", ShapeToString(logits.shape()), ", got ", ShapeToString(target.shape()));
-    t = one_hot(target, c, logits.dtype());
-  } else {
-    CheckSameShape("cross_entropy", logits, target);
-    t = target.to(logits.dtype());
+    TENSOR_CHECK(target.device() == logits.device(), "cross_entropy: expected labels on ",
+                 logits.device().ToString(), ", got them on ", target.device().ToString());
+    return LabelCrossEntropy(logits, target.contiguous(), d);
   }
-  const double d = divisor.value_or(static_cast<double>(n));
-  TENSOR_CHECK(d > 0, "cross_entropy: divisor must be positive, got ", d);
+  CheckSameShape("cross_entropy", logits, target);
+  Tensor t = target.to(logits.dtype());  // [N, C] target distribution
   Tensor logp;
   {
     autograd::NoGradGuard fused;  // one node below instead of the graph of log_softmax

@@ -38,6 +38,15 @@ void Module::train(bool on) {
   for (auto& [name, child] : children_) child->train(on);
 }
 
+void Module::to(Device device) {
+  autograd::NoGradGuard no_grad;
+  for (const Tensor& p : parameters()) {
+    if (p.device() == device) continue;
+    p.set_data(p.detach().to(device));
+    if (p.grad().defined()) p.set_grad(p.grad().to(device));
+  }
+}
+
 void Module::zero_grad() { autograd::ZeroGrad(parameters()); }
 
 void Module::allocate_grads() { autograd::AllocateGrads(parameters()); }

@@ -40,6 +40,10 @@ class Module {
   void eval() { train(false); }
   bool is_training() const { return training_; }
 
+  // Moves every parameter (and its .grad, if any) to device, in place: the parameter tensors
+  // stay the same objects, so optimizers and hooks that hold them follow.
+  void to(Device device);
+
   // Sets every parameter's .grad to zero (keeping its storage).
   void zero_grad();
   // Gives every parameter a zero .grad now, so training allocates no gradient memory later

@@ -85,7 +85,7 @@ absl::Status SaveTensors(const std::string& path, const NamedTensors& tensors) {
   std::string payload;
   Put<uint64_t>(&payload, tensors.size());
   for (const auto& [name, t] : tensors) {
-    Tensor c = t.detach().contiguous();
+    Tensor c = t.detach().contiguous().to(Device::Cpu());
     Put<uint32_t>(&payload, static_cast<uint32_t>(name.size()));
     payload += name;
     Put<uint8_t>(&payload, static_cast<uint8_t>(c.dtype()));

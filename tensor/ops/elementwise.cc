@@ -2,6 +2,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include "tensor/ops/cuda_ops.h"
 #include "tensor/ops/kernels.h"
 #include "tensor/ops/strided_loop.h"
 
@@ -137,6 +138,7 @@ Tensor CastCopy(const Tensor& t, DType dtype) {
 }
 
 void CopyCast(const Tensor& dst, const Tensor& src) {
+  if (!dst.device().is_cpu() || !src.device().is_cpu()) return cuda_ops::CopyCast(dst, src);
   DispatchDType(dst.dtype(), [&]<typename O>() {
     DispatchDType(src.dtype(), [&]<typename A>() {
       if constexpr (std::is_same_v<O, bool>) {
@@ -149,6 +151,7 @@ void CopyCast(const Tensor& dst, const Tensor& src) {
 }
 
 void Fill(const Tensor& dst, Scalar value) {
+  if (dst.device().is_cuda()) return cuda_ops::Fill(dst, value);
   DispatchDType(dst.dtype(), [&]<typename T>() {
     const T v = std::is_same_v<T, bool> ? static_cast<T>(value.to_double() != 0) : ScalarAs<T>(value);
     StridedLoop<1>(dst.shape(), MakeOperands<1>({&dst}), [v](std::array<char*, 1> p, std::array<int64_t, 1> s, int64_t n) {
@@ -163,6 +166,7 @@ void Fill(const Tensor& dst, Scalar value) {
 }
 
 void Binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, Scalar alpha) {
+  if (cuda_ops::CommonDevice("binary op", {&out, &a, &b}).is_cuda()) return cuda_ops::Binary(op, out, a, b, alpha);
   DispatchDType(a.dtype(), [&]<typename T>() {
     switch (op) {
       case BinaryOp::kEq: return BinaryLoop<bool, T>(out, a, b, [](T x, T y) { return x == y; });
@@ -179,6 +183,7 @@ void Binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, Sc
 }
 
 void BinaryScalar(BinaryOp op, const Tensor& out, const Tensor& a, Scalar s) {
+  if (cuda_ops::CommonDevice("binary op", {&out, &a}).is_cuda()) return cuda_ops::BinaryScalar(op, out, a, s);
   // A 0-dim tensor of a's dtype, expanded: the stride-0 fast path handles it.
   Tensor scalar = NewTensor({}, a.dtype(), a.device());
   Fill(scalar, s);
@@ -186,6 +191,7 @@ void BinaryScalar(BinaryOp op, const Tensor& out, const Tensor& a, Scalar s) {
 }
 
 void Unary(UnaryOp op, const Tensor& out, const Tensor& a) {
+  if (cuda_ops::CommonDevice("unary op", {&out, &a}).is_cuda()) return cuda_ops::Unary(op, out, a);
   DispatchDType(a.dtype(), [&]<typename T>() {
     if constexpr (std::is_same_v<T, bool>) {
       throw TensorError("internal: unary kernel called on a bool tensor");
@@ -211,12 +217,14 @@ void Unary(UnaryOp op, const Tensor& out, const Tensor& a) {
 }
 
 void ReluBackward(const Tensor& out, const Tensor& grad, const Tensor& y) {
+  if (cuda_ops::CommonDevice("relu backward", {&out, &grad, &y}).is_cuda()) return cuda_ops::ReluBackward(out, grad, y);
   DispatchFloating(grad.dtype(), [&]<typename T>() {
     BinaryLoop<T, T>(out, grad, y, [](T g, T v) { return v > 0 ? g : T(0); });
   });
 }
 
 void Clamp(const Tensor& out, const Tensor& a, std::optional<Scalar> lo, std::optional<Scalar> hi) {
+  if (cuda_ops::CommonDevice("clamp", {&out, &a}).is_cuda()) return cuda_ops::Clamp(out, a, lo, hi);
   DispatchDType(a.dtype(), [&]<typename T>() {
     if constexpr (std::is_same_v<T, bool>) {
       throw TensorError("clamp: not implemented for bool tensors");
@@ -234,6 +242,7 @@ void Clamp(const Tensor& out, const Tensor& a, std::optional<Scalar> lo, std::op
 }
 
 void Where(const Tensor& out, const Tensor& mask, const Tensor& a, const Tensor& b) {
+  if (cuda_ops::CommonDevice("where", {&out, &mask, &a, &b}).is_cuda()) return cuda_ops::Where(out, mask, a, b);
   DispatchDType(a.dtype(), [&]<typename T>() {
     StridedLoop<4>(out.shape(), MakeOperands<4>({&out, &mask, &a, &b}),
                    [](std::array<char*, 4> p, std::array<int64_t, 4> s, int64_t n) {

@@ -1,6 +1,9 @@
 // GEMM: OpenBLAS for float32/float64, reading transposed views in place.
 #include <cblas.h>
 
+#include <atomic>
+
+#include "tensor/ops/cuda_ops.h"
 #include "tensor/ops/kernels.h"
 
 namespace concord::ops {
@@ -39,12 +42,14 @@ void NaiveGemm(const Tensor& out, const Tensor& a, const Tensor& b, bool accumul
 }  // namespace
 
 void Gemm(const Tensor& out, const Tensor& a, const Tensor& b, bool accumulate) {
+  const bool cuda = cuda_ops::CommonDevice("mm", {&out, &a, &b}).is_cuda();
   const int64_t n = a.shape()[0], k = a.shape()[1], m = b.shape()[1];
   if (n == 0 || m == 0) return;
   if (k == 0) {
     if (!accumulate) Fill(out, 0);
     return;
   }
+  if (cuda) return cuda_ops::Gemm(out, a, b, accumulate, AllowTf32());
   if (a.dtype() == kInt64) return NaiveGemm<int64_t>(out, a, b, accumulate);
   BlasView va = AsBlas(a);
   BlasView vb = AsBlas(b);
@@ -66,6 +71,12 @@ void Gemm(const Tensor& out, const Tensor& a, const Tensor& b, bool accumulate) 
 }  // namespace concord::ops
 
 namespace concord::ops {
+namespace {
+std::atomic<bool> allow_tf32{false};
+}  // namespace
+
+void SetAllowTf32(bool allow) { allow_tf32.store(allow); }
+bool AllowTf32() { return allow_tf32.load(); }
 
 void SetBlasThreads(int threads) { openblas_set_num_threads(std::max(threads, 1)); }
 int BlasThreads() { return openblas_get_num_threads(); }

@@ -1,8 +1,10 @@
 // File: tensor/ops/kernels.h
 //
-// CPU kernels. Each writes into an output tensor the caller has allocated with the right
-// shape and dtype; inputs already have the output's shape (broadcast by expand, stride 0),
-// and, unless a kernel says otherwise, the compute dtype. Argument checking and dtype
+// Kernels, CPU and CUDA. Every function checks that its tensors share a device; CUDA tensors
+// go to their twins in tensor/ops/cuda_ops.h, CPU tensors to the loops here (CopyCast alone
+// also copies between devices). Each writes into an output tensor the caller has allocated
+// with the right shape and dtype; inputs already have the output's shape (broadcast by
+// expand, stride 0), and, unless a kernel says otherwise, the compute dtype. Argument checking and dtype
 // promotion happen one layer up (tensor/elementwise.cc and friends); kernels only compute.
 #ifndef CONCORD_TENSOR_OPS_KERNELS_H_
 #define CONCORD_TENSOR_OPS_KERNELS_H_
@@ -52,6 +54,31 @@ void ReluBackward(const Tensor& out, const Tensor& grad, const Tensor& y);
 // out[n, m] = a[n, k] @ b[k, m] (+ out if accumulate). a and b may be transposed views
 // (either stride 1); out must be contiguous. float32/float64 go to OpenBLAS, int64 to a loop.
 void Gemm(const Tensor& out, const Tensor& a, const Tensor& b, bool accumulate = false);
+
+// Whether float32 GEMM on CUDA may use TF32 tensor cores (off by default: full FP32, as
+// PyTorch's torch.backends.cuda.matmul.allow_tf32 = False). CPU GEMM is unaffected.
+void SetAllowTf32(bool allow);
+bool AllowTf32();
+
+// out[o, j, i] = in[o, index[j], i] for a contiguous `in` viewed as [outer, n, inner], an int64
+// index (contiguous, values already checked to lie in [0, n), on in's device) and a contiguous
+// out [outer, k, inner].
+void IndexSelect(const Tensor& out, const Tensor& in, const Tensor& index, int64_t outer, int64_t n,
+                 int64_t inner);
+
+// ---- Fused training kernels: contiguous floating [rows, classes], int64 labels [rows] -------
+// Rows are one-hot: out[r, labels[r]] = 1, the rest 0. Labels are checked on the CPU (an
+// out-of-range label throws); on CUDA such a row stays all zero.
+void OneHot(const Tensor& out, const Tensor& labels);
+// logp = log_softmax(logits) row by row (max-shifted), loss_rows[r] = -logp[r, labels[r]].
+void CrossEntropyForward(const Tensor& logp, const Tensor& loss_rows, const Tensor& logits, const Tensor& labels);
+// grad = (exp(logp) - one_hot(labels)) * upstream * scale; upstream has one element.
+void CrossEntropyBackward(const Tensor& grad, const Tensor& logp, const Tensor& labels, const Tensor& upstream,
+                          double scale);
+// One torch.optim.SGD step on a contiguous parameter (see tensor/optim/sgd.h); buffer is the
+// momentum buffer (undefined when momentum == 0), overwritten with g on the first step.
+void SgdStep(const Tensor& param, const Tensor& grad, const Tensor& buffer, double lr, double momentum,
+             double dampening, double weight_decay, bool nesterov, bool first_step);
 
 // Threads OpenBLAS may use (>= 1), and how many it uses now.
 void SetBlasThreads(int threads);

@@ -3,6 +3,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "tensor/ops/cuda_ops.h"
 #include "tensor/ops/kernels.h"
 #include "tensor/ops/strided_loop.h"
 
@@ -63,6 +64,7 @@ void ReduceRows(ReduceOp op, const Tensor& out, const Tensor& in) {
 }  // namespace
 
 void SumMiddleDim(const Tensor& out, const Tensor& in, int64_t outer, int64_t n, int64_t inner) {
+  if (cuda_ops::CommonDevice("sum", {&out, &in}).is_cuda()) return cuda_ops::SumMiddleDim(out, in, outer, n, inner);
   DispatchDType(in.dtype(), [&]<typename T>() {
     DispatchDType(out.dtype(), [&]<typename O>() {
       const T* x = reinterpret_cast<const T*>(in.raw_data());
@@ -81,6 +83,7 @@ void SumMiddleDim(const Tensor& out, const Tensor& in, int64_t outer, int64_t n,
 }
 
 void ReduceLastDim(ReduceOp op, const Tensor& out, const Tensor& in) {
+  if (cuda_ops::CommonDevice("reduction", {&out, &in}).is_cuda()) return cuda_ops::ReduceLastDim(op, out, in);
   DispatchDType(in.dtype(), [&]<typename T>() {
     DispatchDType(out.dtype(), [&]<typename O>() { ReduceRows<T, O>(op, out, in); });
   });

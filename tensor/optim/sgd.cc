@@ -2,6 +2,7 @@
 
 #include "absl/status/status.h"
 #include "tensor/autograd/graph.h"
+#include "tensor/ops/kernels.h"
 
 namespace concord::optim {
 
@@ -49,6 +50,14 @@ void Sgd::Step() {
     Tensor& p = params_[i];
     Tensor g = p.grad();
     if (!g.defined()) continue;
+    if (p.is_contiguous() && g.is_contiguous() && g.dtype() == p.dtype() && g.device() == p.device()) {
+      // The fused kernel: one pass over p, g (and the buffer) instead of up to five ops.
+      Tensor& b = buffers_[i];
+      const bool first = o.momentum != 0 && !b.defined();
+      if (first) b = empty_like(p);
+      ops::SgdStep(p, g, b, o.lr, o.momentum, o.dampening, o.weight_decay, o.nesterov, first);
+      continue;
+    }
     if (o.weight_decay != 0) g = g + p * o.weight_decay;
     if (o.momentum != 0) {
       Tensor& b = buffers_[i];
@@ -79,7 +88,10 @@ absl::Status Sgd::LoadState(const std::vector<Tensor>& buffers, int64_t steps) {
     }
   }
   buffers_.clear();
-  for (const Tensor& b : buffers) buffers_.push_back(b.defined() ? b.to(params_[buffers_.size()].dtype()).clone() : Tensor());
+  for (size_t i = 0; i < buffers.size(); ++i) {
+    const Tensor& p = params_[i];
+    buffers_.push_back(buffers[i].defined() ? buffers[i].to(p.dtype()).to(p.device()).clone() : Tensor());
+  }
   steps_ = steps;
   return absl::OkStatus();
 }
