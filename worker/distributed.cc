@@ -277,7 +277,7 @@ absl::StatusOr<RunSummary> RunDistributed(const DistributedOptions& options, std
   bool first = true;
   bool first_step_logged = false;
   // The shard after the current one is gathered on the prefetcher's thread meanwhile.
-  data::Prefetcher prefetcher(data->train, norm, /*pinned=*/device->is_cuda());
+  data::Prefetcher prefetcher(data->train, norm, *device);
   absl::StatusOr<ShardAssignment> next = c.NextShard(options.collective_timeout);
   if (!next.ok()) return next.status();
   prefetcher.Start({next->indices().data(), static_cast<size_t>(next->indices_size())});

@@ -129,7 +129,7 @@ absl::StatusOr<RunSummary> RunStandalone(const JobConfig& config, bool resume, s
 
   // Batches are gathered one ahead on the prefetcher's thread while the current one trains.
   data::Prefetcher prefetcher(data->train, {.mean = config.normalize_mean(), .std = config.normalize_std()},
-                              /*pinned=*/device.is_cuda());
+                              device);
   for (int64_t epoch = state.epoch; epoch < config.epochs(); ++epoch) {
     sampler.SetEpoch(epoch);
     t.SetEpoch(epoch);

@@ -4,6 +4,12 @@
 // loading overlaps compute (DESIGN.md, step 2). Two buffer slots alternate; a batch returned
 // by Wait() stays valid until the second Start() after it.
 //
+// For a CUDA device the batch is gathered into pinned host memory and copied to the GPU on a
+// side stream, on the prefetch thread; Wait() returns GPU tensors and makes the device's
+// compute stream wait for their copy (an event, not the host). The caller must not start the
+// batch after next before the GPU work on a returned batch has finished (the training loop
+// reads the step's loss on the host, which waits for it).
+//
 //   Prefetcher p(dataset, norm);
 //   p.Start(batch0);
 //   for (b = 0; ...) {
@@ -35,8 +41,8 @@ struct Batch {
 
 class Prefetcher {
  public:
-  // pinned: gather into page-locked memory, for batches that go on to a GPU.
-  Prefetcher(const Dataset& data, Normalization norm, bool pinned = false);
+  // device: where the batches go (see above).
+  Prefetcher(const Dataset& data, Normalization norm, Device device = Device::Cpu());
   ~Prefetcher();
   Prefetcher(const Prefetcher&) = delete;
   Prefetcher& operator=(const Prefetcher&) = delete;
@@ -50,6 +56,8 @@ class Prefetcher {
 
  private:
   void Run();
+  // Copies host_[slot] into slots_[slot] on the side stream (CUDA devices); an error message.
+  std::string CopyToDevice(int slot);
 
   const Dataset& data_;
   Normalization norm_;
@@ -61,7 +69,11 @@ class Prefetcher {
   bool stop_ = false;
   std::string error_;
   int slot_ = 0;
-  Batch slots_[2];
+  Batch slots_[2];  // what Wait() returns
+  Device device_;
+  Batch host_[2];            // pinned staging (CUDA devices only)
+  void* side_ = nullptr;     // cudaStream_t of the copies
+  void* done_[2] = {};       // cudaEvent_t: slot's copy finished
   std::thread thread_;
 };
 
