@@ -1,7 +1,11 @@
 // Tests for //tensor/cuda:runtime. GPU tests skip (printing CUDA's reason) on machines where
 // CudaDeviceCount() is not OK or finds no device; CudaDeviceCountTest runs everywhere and checks
-// that a machine without CUDA gets a clear one-line status rather than a crash.
+// that a machine without CUDA gets a clear one-line status rather than a crash. CublasLoaderTest
+// runs everywhere too: cuBLAS is loaded on first use (cublas_api.h), which needs the library
+// (in /usr/local/cuda/lib64 on build machines, on LD_LIBRARY_PATH on GPU hosts) but no GPU.
 #include "tensor/cuda/runtime.h"
+
+#include <dlfcn.h>
 
 #include <cmath>
 #include <cstdint>
@@ -12,7 +16,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "gtest/gtest.h"
+#include "tensor/cuda/cublas_api.h"
 #include "tensor/cuda/cuda_check.h"
+#include "tensor/cuda/dynamic_library.h"
 
 namespace concord {
 namespace {
@@ -24,6 +30,88 @@ namespace {
     if (!count.ok()) GTEST_SKIP() << "no usable CUDA: " << count.status();   \
     if (*count == 0) GTEST_SKIP() << "no CUDA device";                       \
   } while (false)
+
+// True if `soname` is mapped into this process already (dlopen's RTLD_NOLOAD loads nothing).
+bool IsLoaded(const char* soname) {
+  void* handle = dlopen(soname, RTLD_LAZY | RTLD_NOLOAD);
+  if (handle == nullptr) return false;
+  dlclose(handle);
+  return true;
+}
+
+// First in this file, so that in declaration order nothing has used cuBLAS yet.
+TEST(CublasLoaderTest, NotLoadedBeforeFirstUse) {
+  if (GTEST_FLAG_GET(shuffle)) GTEST_SKIP() << "needs declaration order";
+  (void)CudaDeviceCount();  // using the CUDA runtime alone does not load cuBLAS
+  EXPECT_FALSE(IsLoaded("libcublas.so.13"));
+  EXPECT_FALSE(IsLoaded("libcublasLt.so.13"));
+}
+
+TEST(CublasLoaderTest, LoadsAndResolvesEveryEntryPointWithoutAGpu) {
+  const absl::Status status = cuda::LoadCublas();
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_TRUE(IsLoaded("libcublas.so.13"));
+  EXPECT_TRUE(cuda::LoadCublas().ok());  // kept
+  // Uncached, by name: the soname, and the development link as the fallback.
+  EXPECT_TRUE(cuda::cublas_internal::TryLoadCublas({"libcublas.so.13"}).ok());
+  const absl::Status fallback =
+      cuda::cublas_internal::TryLoadCublas({"libdoes_not_exist.so", "libcublas.so"});
+  EXPECT_TRUE(fallback.ok()) << fallback;
+}
+
+TEST(CublasLoaderTest, AMissingLibraryIsFailedPreconditionWithDlerrorsText) {
+  const absl::Status status = cuda::cublas_internal::TryLoadCublas({"libdoes_not_exist.so"});
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  const std::string message(status.message());
+  EXPECT_EQ(message.rfind("cuBLAS is not available: libdoes_not_exist.so: cannot open shared "
+                          "object file",
+                          0),
+            0u)
+      << message;
+  EXPECT_NE(message.find("LD_LIBRARY_PATH"), std::string::npos) << message;  // how to fix it
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+
+  // Both names tried, both reasons given, in order.
+  const absl::Status both =
+      cuda::cublas_internal::TryLoadCublas({"libdoes_not_exist.so", "libnor_this.so"});
+  const std::string both_message(both.message());
+  const size_t first = both_message.find("libdoes_not_exist.so: cannot open");
+  const size_t second = both_message.find("libnor_this.so: cannot open");
+  EXPECT_NE(first, std::string::npos) << both_message;
+  EXPECT_NE(second, std::string::npos) << both_message;
+  EXPECT_LT(first, second) << both_message;
+}
+
+TEST(CublasLoaderTest, ALibraryWithoutTheEntryPointsIsFailedPrecondition) {
+  // libm opens fine but is not cuBLAS: dlsym's error names the first missing symbol.
+  const absl::Status status = cuda::cublas_internal::TryLoadCublas({"libm.so.6"});
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  EXPECT_NE(status.message().find("cuBLAS is not available: "), std::string::npos) << status;
+  EXPECT_NE(status.message().find("undefined symbol: cublasCreate_v2"), std::string::npos)
+      << status;
+}
+
+TEST(DynamicLibraryTest, LooksNextToTheLinkedCudaRuntimeToo) {
+  const std::string folder = cuda::CudaRuntimeFolder();
+  ASSERT_FALSE(folder.empty()) << "libcudart.so.13 is linked, so it is mapped";
+  void* cudart = dlopen((folder + "/libcudart.so.13").c_str(), RTLD_LAZY | RTLD_NOLOAD);
+  EXPECT_NE(cudart, nullptr) << folder;
+  if (cudart != nullptr) dlclose(cudart);
+  // Each name by the loader's search, then in that folder; every failure reported, in order.
+  const absl::StatusOr<void*> missing = cuda::OpenLibrary({"libdoes_not_exist.so"});
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(missing.status().message(),
+            "libdoes_not_exist.so: cannot open shared object file: No such file or directory; "
+            "then " + folder + "/libdoes_not_exist.so: cannot open shared object file: No such "
+            "file or directory");
+  const absl::StatusOr<void*> libm = cuda::OpenLibrary({"libdoes_not_exist.so", "libm.so.6"});
+  ASSERT_TRUE(libm.ok()) << libm.status();
+  EXPECT_TRUE(cuda::FindSymbol(*libm, "cos").ok());
+  const absl::StatusOr<void*> none = cuda::FindSymbol(*libm, "cublasCreate_v2");
+  EXPECT_EQ(none.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(none.status().message().find("undefined symbol: cublasCreate_v2"), std::string::npos)
+      << none.status();
+}
 
 TEST(CudaDeviceCountTest, ReportsDevicesOrAClearError) {
   const absl::StatusOr<int> count = CudaDeviceCount();

@@ -4,7 +4,7 @@
 // absl::Status or absl::StatusOr<T>:
 //
 //   CUDA_RETURN_IF_ERROR(cudaMalloc(&ptr, bytes));
-//   CUBLAS_RETURN_IF_ERROR(cublasCreate(&handle));
+//   CUBLAS_RETURN_IF_ERROR(cublas->create(&handle));  // cublas: cublas_api.h's CublasApi
 //
 // On failure the enclosing function returns a one-line status naming the call as written, where
 // it was made and the library's own words:

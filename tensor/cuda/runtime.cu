@@ -3,7 +3,8 @@
 // Implementation of tensor/cuda/runtime.h: the first CUDA code in Concord. Compiled by nvcc
 // (C++17, see //tools/bazel:cuda.bzl) for sm_90 plus compute_80 PTX; every CUDA and cuBLAS call
 // is checked with the macros of cuda_check.h, and device resources are held by small RAII
-// owners so that early returns on error free them.
+// owners so that early returns on error free them. cuBLAS is called through the table of
+// cublas_api.h (loaded on first use, see Note [Lazy GPU libraries] in cublas_api.cu).
 #include "tensor/cuda/runtime.h"
 
 #include <cublas_v2.h>
@@ -20,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "tensor/cuda/cublas_api.h"
 #include "tensor/cuda/cuda_check.h"
 
 namespace concord {
@@ -51,10 +53,12 @@ absl::Status CudaErrorToStatus(cudaError_t error, const char* call_text, const c
 
 absl::Status CublasErrorToStatus(int status, const char* call_text, const char* file, int line) {
   const auto cublas_status = static_cast<cublasStatus_t>(status);
-  const std::string message =
-      absl::StrCat(call_text, " failed at ", file, ":", line, ": ",
-                   cublasGetStatusName(cublas_status), " (", status,
-                   "): ", cublasGetStatusString(cublas_status));
+  // A cuBLAS status comes from a loaded cuBLAS; without one only the number can be shown.
+  const absl::StatusOr<const cuda::CublasApi*> cublas = cuda::Cublas();
+  const std::string message = absl::StrCat(
+      call_text, " failed at ", file, ":", line, ": ",
+      cublas.ok() ? (*cublas)->get_status_name(cublas_status) : "cublasStatus_t", " (", status,
+      "): ", cublas.ok() ? (*cublas)->get_status_string(cublas_status) : "cuBLAS is not loaded");
   // cublasCreate says NOT_INITIALIZED when the CUDA runtime cannot start (no driver or device).
   const bool no_usable_device = cublas_status == CUBLAS_STATUS_NOT_INITIALIZED ||
                                 cublas_status == CUBLAS_STATUS_ARCH_MISMATCH;
@@ -96,20 +100,20 @@ class DeviceBuffer {
   void* ptr_ = nullptr;
 };
 
-// Owns one cuBLAS handle, in the same manner as DeviceBuffer.
+// Owns one cuBLAS handle of the loaded cuBLAS, in the same manner as DeviceBuffer.
 class CublasHandle {
  public:
-  CublasHandle() = default;
+  explicit CublasHandle(const cuda::CublasApi& cublas) : cublas_(cublas) {}
   CublasHandle(const CublasHandle&) = delete;
   CublasHandle& operator=(const CublasHandle&) = delete;
   ~CublasHandle() {
-    if (handle_ != nullptr) cublasDestroy(handle_);
+    if (handle_ != nullptr) cublas_.destroy(handle_);
   }
 
   absl::Status Create() {
     CUBLAS_RETURN_IF_ERROR(Destroy());
     cublasHandle_t handle = nullptr;
-    CUBLAS_RETURN_IF_ERROR(cublasCreate(&handle));
+    CUBLAS_RETURN_IF_ERROR(cublas_.create(&handle));
     handle_ = handle;
     return absl::OkStatus();
   }
@@ -119,10 +123,11 @@ class CublasHandle {
   cublasStatus_t Destroy() {
     cublasHandle_t handle = handle_;
     handle_ = nullptr;
-    return handle == nullptr ? CUBLAS_STATUS_SUCCESS : cublasDestroy(handle);
+    return handle == nullptr ? CUBLAS_STATUS_SUCCESS : cublas_.destroy(handle);
   }
 
  private:
+  const cuda::CublasApi& cublas_;
   cublasHandle_t handle_ = nullptr;
 };
 
@@ -202,12 +207,14 @@ absl::StatusOr<float> CublasSdot(const std::vector<float>& x, const std::vector<
   CUDA_RETURN_IF_ERROR(cudaMemcpy(d_x.floats(), x.data(), bytes, cudaMemcpyHostToDevice));
   CUDA_RETURN_IF_ERROR(cudaMemcpy(d_y.floats(), y.data(), bytes, cudaMemcpyHostToDevice));
 
-  CublasHandle handle;
+  ASSIGN_OR_RETURN(const cuda::CublasApi* cublas, cuda::Cublas());
+  CublasHandle handle(*cublas);
   RETURN_IF_ERROR(handle.Create());
   // The default pointer mode is CUBLAS_POINTER_MODE_HOST: cublasSdot writes `result` in host
   // memory and returns once it is there.
   float result = 0.0f;
-  CUBLAS_RETURN_IF_ERROR(cublasSdot(handle.get(), n, d_x.floats(), 1, d_y.floats(), 1, &result));
+  CUBLAS_RETURN_IF_ERROR(
+      cublas->sdot(handle.get(), n, d_x.floats(), 1, d_y.floats(), 1, &result));
   CUBLAS_RETURN_IF_ERROR(handle.Destroy());
 
   CUDA_RETURN_IF_ERROR(d_y.Release());

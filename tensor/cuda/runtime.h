@@ -40,7 +40,8 @@ absl::Status CudaAddVectors(const float* a, const float* b, float* out, int64_t 
 
 // The dot product of x and y computed by cuBLAS (cublasSdot, float accumulation) on the current
 // device. Sizes must match (INVALID_ARGUMENT otherwise) and fit in an int; empty vectors give 0
-// without touching the device.
+// without touching the device. Loads cuBLAS on first use (cublas_api.h): FAILED_PRECONDITION
+// "cuBLAS is not available: ..." when it cannot be.
 absl::StatusOr<float> CublasSdot(const std::vector<float>& x, const std::vector<float>& y);
 
 }  // namespace concord

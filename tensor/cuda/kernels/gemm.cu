@@ -4,6 +4,7 @@
 // (dispatch_training.h). cuBLAS is column-major; a row-major matrix read column-major is its
 // transpose, so row-major C = op(A) op(B) is computed as column-major C^T = op(B)^T op(A)^T:
 // cuBLAS gets B first, then A, with m and n swapped, and the same leading dimensions.
+// cuBLAS is loaded on the first float GEMM (tensor/cuda/cublas_api.h).
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 
@@ -17,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "tensor/cuda/cublas_api.h"
 #include "tensor/cuda/cuda_check.h"
 #include "tensor/cuda/kernels/dispatch_training.h"
 #include "tensor/cuda/kernels/kernels.h"
@@ -41,11 +43,11 @@ CublasHandles& Handles() {
 }
 
 // The current device's handle, created if needed; the caller holds Handles().mu[device].
-absl::StatusOr<cublasHandle_t> HandleLocked(int device) {
+absl::StatusOr<cublasHandle_t> HandleLocked(const CublasApi& cublas, int device) {
   cublasHandle_t& handle = Handles().handle[device];
   if (handle == nullptr) {
     cublasHandle_t created = nullptr;
-    CUBLAS_RETURN_IF_ERROR(cublasCreate(&created));
+    CUBLAS_RETURN_IF_ERROR(cublas.create(&created));
     handle = created;
   }
   return handle;
@@ -91,9 +93,11 @@ absl::Status Gemm(DType dtype, bool trans_a, bool trans_b, int64_t m, int64_t n,
   if (device < 0 || device >= kMaxDevices) {
     return absl::InvalidArgumentError(absl::StrCat("cuda Gemm: device ", device, " beyond ", kMaxDevices));
   }
+  // After the device check, so a machine without a driver reports that first.
+  ASSIGN_OR_RETURN(const CublasApi* cublas, Cublas());
   std::lock_guard<std::mutex> lock(Handles().mu[device]);
-  ASSIGN_OR_RETURN(cublasHandle_t handle, HandleLocked(device));
-  CUBLAS_RETURN_IF_ERROR(cublasSetStream(handle, stream));
+  ASSIGN_OR_RETURN(cublasHandle_t handle, HandleLocked(*cublas, device));
+  CUBLAS_RETURN_IF_ERROR(cublas->set_stream(handle, stream));
 
   // Column-major C^T[n, m] = op(B)^T[n, k] op(A)^T[k, m]; a row-major operand stored untransposed
   // is, column-major, already the transpose the formula wants (CUBLAS_OP_N).
@@ -103,12 +107,12 @@ absl::Status Gemm(DType dtype, bool trans_a, bool trans_b, int64_t m, int64_t n,
   if (dtype == DType::kFloat32) {
     const float alpha = 1.0f, beta = accumulate ? 1.0f : 0.0f;
     const cublasComputeType_t compute = allow_tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
-    CUBLAS_RETURN_IF_ERROR(cublasGemmEx(handle, op_b, op_a, in, im, ik, &alpha, b, CUDA_R_32F, static_cast<int>(ldb),
+    CUBLAS_RETURN_IF_ERROR(cublas->gemm_ex(handle, op_b, op_a, in, im, ik, &alpha, b, CUDA_R_32F, static_cast<int>(ldb),
                                         a, CUDA_R_32F, static_cast<int>(lda), &beta, c, CUDA_R_32F,
                                         static_cast<int>(ldc), compute, CUBLAS_GEMM_DEFAULT));
   } else {
     const double alpha = 1.0, beta = accumulate ? 1.0 : 0.0;
-    CUBLAS_RETURN_IF_ERROR(cublasGemmEx(handle, op_b, op_a, in, im, ik, &alpha, b, CUDA_R_64F, static_cast<int>(ldb),
+    CUBLAS_RETURN_IF_ERROR(cublas->gemm_ex(handle, op_b, op_a, in, im, ik, &alpha, b, CUDA_R_64F, static_cast<int>(ldb),
                                         a, CUDA_R_64F, static_cast<int>(lda), &beta, c, CUDA_R_64F,
                                         static_cast<int>(ldc), CUBLAS_COMPUTE_64F, CUBLAS_GEMM_DEFAULT));
   }

@@ -128,7 +128,9 @@ absl::Status SgdStep(DType dtype, void* param, const void* grad, void* momentum_
 // device, cuBLAS bound to `stream`. A is read transposed when trans_a (then it is stored as
 // [k, m] with leading dimension lda), likewise B; ldc >= n. float32 computes in full FP32
 // unless allow_tf32 (CUBLAS_COMPUTE_32F_FAST_TF32), float64 in FP64; int64 runs a plain
-// kernel. One cuBLAS handle per device, created on first use.
+// kernel. One cuBLAS handle per device, created on first use; cuBLAS itself is loaded by the
+// first float GEMM of the process (tensor/cuda/cublas_api.h: FAILED_PRECONDITION "cuBLAS is not
+// available: ..." when it cannot be).
 absl::Status Gemm(DType dtype, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const void* a,
                   int64_t lda, const void* b, int64_t ldb, void* c, int64_t ldc, bool accumulate, bool allow_tf32,
                   cudaStream_t stream);
