@@ -1,7 +1,9 @@
 // The communicators on CUDA tensors: the NCCL backend (worker/comm/nccl_communicator.h) and
 // the Gloo backend's pinned host staging (worker/comm/gloo_communicator.h).
-//   - everywhere: bad creation arguments are InvalidArgument; without a usable GPU (this
-//     machine: no driver) creation fails within its deadline with CUDA's own message;
+//   - everywhere: NCCL loads on first use (nccl_api.h) and every entry point resolves, and a
+//     library that is missing or is not NCCL gives FAILED_PRECONDITION with dlerror()'s text;
+//     bad creation arguments are InvalidArgument; without a usable GPU (this machine: no
+//     driver) creation fails within its deadline with CUDA's own message;
 //   - with a GPU (skipped otherwise, with CUDA's message): world size 1 all-reduce, broadcast
 //     and barrier over dtypes and sizes (0 and odd counts too); world size 2 closed forms when
 //     there are two GPUs; argument errors; a Wait that times out while the op goes on; an op
@@ -12,6 +14,8 @@
 // CUDA tensors are built from a Storage on the device and filled with cudaMemcpy, followed by
 // cudaDeviceSynchronize (the compute stream does not synchronise with the legacy stream).
 #include <cuda_runtime_api.h>
+#include <dlfcn.h>
+#include <nccl.h>
 
 #include <algorithm>
 #include <atomic>
@@ -35,6 +39,7 @@
 #include "worker/comm/communicator.h"
 #include "worker/comm/gloo_communicator.h"
 #include "worker/comm/in_memory_store.h"
+#include "worker/comm/nccl_api.h"
 #include "worker/comm/nccl_communicator.h"
 #include "worker/comm/prefix_store.h"
 
@@ -158,6 +163,66 @@ class StreamGate {
 };
 
 // ---- Everywhere (this machine has no GPU) ------------------------------------------------
+
+// First in this file, so that in declaration order nothing has used NCCL yet.
+TEST(NcclLoaderTest, NotLoadedBeforeFirstUse) {
+  if (GTEST_FLAG_GET(shuffle)) GTEST_SKIP() << "needs declaration order";
+  void* handle = dlopen("libnccl.so.2", RTLD_LAZY | RTLD_NOLOAD);  // loads nothing
+  EXPECT_EQ(handle, nullptr) << "libnccl.so.2 is mapped before any NCCL call";
+  if (handle != nullptr) dlclose(handle);
+}
+
+TEST(NcclLoaderTest, LoadsAndResolvesEveryEntryPointWithoutAGpu) {
+  absl::StatusOr<const NcclApi*> nccl = Nccl();
+  ASSERT_TRUE(nccl.ok()) << nccl.status();
+  const NcclApi& api = **nccl;
+  for (const void* fn : {reinterpret_cast<const void*>(api.get_version),
+                         reinterpret_cast<const void*>(api.get_unique_id),
+                         reinterpret_cast<const void*>(api.comm_init_rank_config),
+                         reinterpret_cast<const void*>(api.comm_get_async_error),
+                         reinterpret_cast<const void*>(api.comm_finalize),
+                         reinterpret_cast<const void*>(api.comm_destroy),
+                         reinterpret_cast<const void*>(api.comm_abort),
+                         reinterpret_cast<const void*>(api.all_reduce),
+                         reinterpret_cast<const void*>(api.broadcast),
+                         reinterpret_cast<const void*>(api.get_error_string),
+                         reinterpret_cast<const void*>(api.get_last_error)}) {
+    EXPECT_NE(fn, nullptr);
+  }
+  // Calls that need no GPU: the version, and the text for a result code.
+  int version = 0;
+  ASSERT_EQ(api.get_version(&version), ncclSuccess);
+  EXPECT_GE(version, NCCL_VERSION(2, 14, 0)) << "ncclCommInitRankConfig/Finalize need 2.14";
+  EXPECT_STRNE(api.get_error_string(ncclInvalidArgument), "");
+  EXPECT_EQ(*Nccl(), &api);  // loaded once, kept
+  // Uncached, by name: the development link as the fallback.
+  absl::StatusOr<NcclApi> fallback =
+      nccl_internal::TryLoadNccl({"libdoes_not_exist.so", "libnccl.so"});
+  ASSERT_TRUE(fallback.ok()) << fallback.status();
+  EXPECT_EQ(fallback->get_version, api.get_version);  // the same library, already mapped
+}
+
+TEST(NcclLoaderTest, AMissingLibraryIsFailedPreconditionWithDlerrorsText) {
+  const absl::Status status = nccl_internal::TryLoadNccl({"libdoes_not_exist.so"}).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  const std::string message(status.message());
+  EXPECT_EQ(message.rfind("NCCL is not available: libdoes_not_exist.so: cannot open shared "
+                          "object file",
+                          0),
+            0u)
+      << message;
+  EXPECT_TRUE(Contains(message, "LD_LIBRARY_PATH")) << message;  // how to fix it
+  EXPECT_TRUE(Contains(message, "gloo")) << message;             // or what to use instead
+  EXPECT_FALSE(Contains(message, "\n")) << message;
+}
+
+TEST(NcclLoaderTest, ALibraryWithoutTheEntryPointsIsFailedPrecondition) {
+  // libm opens fine but is not NCCL: dlsym's error names the first missing symbol.
+  const absl::Status status = nccl_internal::TryLoadNccl({"libm.so.6"}).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  EXPECT_TRUE(Contains(status.message(), "NCCL is not available: ")) << status;
+  EXPECT_TRUE(Contains(status.message(), "undefined symbol: ncclGetVersion")) << status;
+}
 
 TEST(NcclCreateTest, BadArgumentsAreInvalidArgument) {
   InMemoryStore store;

@@ -2,7 +2,7 @@
 
 Each target carries the link flags that `pkg-config --libs` prints for its modules (gRPC needs
 the whole abseil closure, which only pkg-config knows), plus extra flags for libraries that ship
-no .pc file (Gloo, CUDA, NCCL). Headers live in /usr/include, which the compiler searches
+no .pc file (Gloo, the CUDA runtime). Headers live in /usr/include, which the compiler searches
 already; a library with headers elsewhere names that folder in `include_dirs`, and the rule links
 it into the repository so Bazel's sandbox can see it.
 

@@ -3,8 +3,8 @@
 // Turns NCCL results into absl::Status, for functions that return absl::Status or
 // absl::StatusOr<T> (the NCCL sibling of tensor/cuda/cuda_check.h):
 //
-//   NCCL_RETURN_IF_ERROR(ncclGetUniqueId(&id), nullptr);
-//   NCCL_RETURN_IF_ERROR(ncclCommGetAsyncError(comm, &state), comm);
+//   NCCL_RETURN_IF_ERROR(nccl->get_unique_id(&id), nullptr);
+//   NCCL_RETURN_IF_ERROR(nccl->comm_get_async_error(comm, &state), comm);
 //
 // On failure the enclosing function returns a one-line status naming the call as written, where
 // it was made, NCCL's name and string for the code, and NCCL's last error text (the detail NCCL
@@ -18,6 +18,9 @@
 // explicitly (see worker/comm/nccl_communicator.cc). Codes: ncclInvalidArgument ->
 // INVALID_ARGUMENT, ncclInvalidUsage -> FAILED_PRECONDITION, ncclSystemError/ncclRemoteError ->
 // UNAVAILABLE (a peer or the network), everything else INTERNAL.
+//
+// NCCL's own texts come through the loaded NCCL (nccl_api.h); an ncclResult_t exists only once
+// NCCL is loaded, so they are always there in practice.
 #ifndef CONCORD_WORKER_COMM_NCCL_CHECK_H_
 #define CONCORD_WORKER_COMM_NCCL_CHECK_H_
 
@@ -28,6 +31,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "worker/comm/nccl_api.h"
 
 namespace concord::comm::nccl_internal {
 
@@ -57,9 +61,11 @@ inline absl::StatusCode NcclStatusCode(ncclResult_t result) {
 
 // NCCL's description of `result` and its last error message, on one line.
 inline std::string DescribeNcclResult(ncclResult_t result, ncclComm_t comm) {
-  std::string text = absl::StrCat(NcclResultName(result), " (", static_cast<int>(result),
-                                  "): ", ncclGetErrorString(result));
-  const char* last = ncclGetLastError(comm);
+  std::string text = absl::StrCat(NcclResultName(result), " (", static_cast<int>(result), ")");
+  const absl::StatusOr<const NcclApi*> nccl = Nccl();
+  if (!nccl.ok()) return text;
+  absl::StrAppend(&text, ": ", (*nccl)->get_error_string(result));
+  const char* last = (*nccl)->get_last_error(comm);
   if (last != nullptr && last[0] != '\0') {
     absl::StrAppend(&text, "; NCCL's last error: ",
                     absl::StrReplaceAll(last, {{"\r", " "}, {"\n", " "}}));

@@ -49,6 +49,7 @@
 #include "tensor/cuda/context.h"
 #include "tensor/cuda/cuda_check.h"
 #include "tensor/error.h"
+#include "worker/comm/nccl_api.h"
 #include "worker/comm/nccl_check.h"
 
 namespace concord::comm {
@@ -128,8 +129,9 @@ class EventPool {
 
 // What the communicator and its Works share; Works may outlive the communicator.
 struct NcclState {
-  NcclState(int rank, int world_size, int device, absl::Duration timeout)
-      : rank(rank),
+  NcclState(const NcclApi& nccl, int rank, int world_size, int device, absl::Duration timeout)
+      : nccl(nccl),
+        rank(rank),
         world_size(world_size),
         device(device),
         timeout(timeout),
@@ -138,7 +140,7 @@ struct NcclState {
   ~NcclState() {
     // Teardown: errors have nobody to go to. Close() normally destroyed the comm already.
     cuda::DeviceGuard guard(device);
-    if (comm != nullptr) (void)ncclCommAbort(comm);
+    if (comm != nullptr) (void)nccl.comm_abort(comm);
     if (barrier_buffer != nullptr) (void)cudaFree(barrier_buffer);
     if (stream != nullptr) (void)cudaStreamDestroy(stream);
   }
@@ -156,7 +158,7 @@ struct NcclState {
   absl::Status FailLocked(absl::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     if (first_error.ok()) first_error = status;
     if (comm != nullptr) {
-      const ncclResult_t result = ncclCommAbort(comm);
+      const ncclResult_t result = nccl.comm_abort(comm);
       comm = nullptr;
       if (result != ncclSuccess) {
         status = absl::Status(status.code(),
@@ -186,7 +188,7 @@ struct NcclState {
             absl::StrCat(owner, ": ", what, " aborted: the communicator was aborted"));
       }
       ncclResult_t async = ncclSuccess;
-      const ncclResult_t result = ncclCommGetAsyncError(comm, &async);
+      const ncclResult_t result = nccl.comm_get_async_error(comm, &async);
       if (result != ncclSuccess) {
         return FailNcclLocked(what, nccl_internal::NcclErrorToStatus(
                                         result, comm, "ncclCommGetAsyncError(comm, &async)",
@@ -215,10 +217,10 @@ struct NcclState {
     absl::MutexLock lock(&mu);
     if (comm == nullptr) return;
     if (first_error.ok() && cudaStreamQuery(stream) == cudaSuccess) {
-      const ncclResult_t finalize = ncclCommFinalize(comm);
+      const ncclResult_t finalize = nccl.comm_finalize(comm);
       if ((finalize == ncclSuccess || finalize == ncclInProgress) &&
           AwaitNcclLocked("ncclCommFinalize", absl::Now() + timeout).ok() && comm != nullptr) {
-        (void)ncclCommDestroy(comm);  // finalised: frees local memory only; nobody to tell
+        (void)nccl.comm_destroy(comm);  // finalised: frees local memory only; nobody to tell
         comm = nullptr;
         return;
       }
@@ -226,6 +228,7 @@ struct NcclState {
     (void)FailLocked(absl::AbortedError("the communicator was destroyed with work in flight"));
   }
 
+  const NcclApi& nccl;  // the loaded NCCL (nccl_api.h), for the process's life
   const int rank;
   const int world_size;
   const int device;
@@ -327,7 +330,7 @@ class NcclWork final : public Work {
       result_ = state_->OpFailed(what_, absl::AbortedError("the communicator was destroyed"));
     } else {
       ncclResult_t async = ncclSuccess;
-      const ncclResult_t result = ncclCommGetAsyncError(state_->comm, &async);
+      const ncclResult_t result = state_->nccl.comm_get_async_error(state_->comm, &async);
       if (result != ncclSuccess) {
         result_ = state_->FailNcclLocked(
             what_, nccl_internal::NcclErrorToStatus(result, state_->comm,
@@ -381,8 +384,8 @@ class NcclCommunicator final : public Communicator {
     void* data = count == 0 ? nullptr : t.raw_data();
     std::string what = Describe("AllReduceSum", t);
     return Issue(std::move(what), std::move(t), count,
-                 [data, count, type](ncclComm_t comm, cudaStream_t stream) {
-                   return ncclAllReduce(data, data, count, type, ncclSum, comm, stream);
+                 [data, count, type](const NcclApi& nccl, ncclComm_t comm, cudaStream_t stream) {
+                   return nccl.all_reduce(data, data, count, type, ncclSum, comm, stream);
                  });
   }
 
@@ -398,8 +401,9 @@ class NcclCommunicator final : public Communicator {
     void* data = count == 0 ? nullptr : t.raw_data();
     std::string what = StrCat(Describe("Broadcast", t), " from root ", root);
     return Issue(std::move(what), t, count,
-                 [data, count, type, root](ncclComm_t comm, cudaStream_t stream) {
-                   return ncclBroadcast(data, data, count, type, root, comm, stream);
+                 [data, count, type, root](const NcclApi& nccl, ncclComm_t comm,
+                                           cudaStream_t stream) {
+                   return nccl.broadcast(data, data, count, type, root, comm, stream);
                  })
         ->Wait();
   }
@@ -407,8 +411,8 @@ class NcclCommunicator final : public Communicator {
   absl::Status Barrier() override {
     int64_t* buffer = state_->barrier_buffer;
     return Issue("Barrier", Tensor(), 1,
-                 [buffer](ncclComm_t comm, cudaStream_t stream) {
-                   return ncclAllReduce(buffer, buffer, 1, ncclInt64, ncclSum, comm, stream);
+                 [buffer](const NcclApi& nccl, ncclComm_t comm, cudaStream_t stream) {
+                   return nccl.all_reduce(buffer, buffer, 1, ncclInt64, ncclSum, comm, stream);
                  })
         ->Wait();
   }
@@ -433,7 +437,7 @@ class NcclCommunicator final : public Communicator {
     return absl::OkStatus();
   }
 
-  // Steps 1-3 of Note [Streams and Works]; launch(comm, stream) enqueues the NCCL call.
+  // Steps 1-3 of Note [Streams and Works]; launch(nccl, comm, stream) enqueues the NCCL call.
   template <typename Launch>
   std::unique_ptr<Work> Issue(std::string what, Tensor tensor, size_t count, Launch launch) {
     NcclState& s = *state_;
@@ -486,7 +490,7 @@ class NcclCommunicator final : public Communicator {
       return absl::OkStatus();
     }();
     if (!ordered.ok()) return s.FailLocked(s.OpFailed(what, ordered));
-    const ncclResult_t result = launch(s.comm, s.stream);
+    const ncclResult_t result = launch(s.nccl, s.comm, s.stream);
     if (result == ncclInProgress) return s.AwaitNcclLocked(what, absl::Now() + s.timeout);
     if (result != ncclSuccess) {
       return s.FailNcclLocked(what, nccl_internal::NcclErrorToStatus(
@@ -509,7 +513,7 @@ absl::Status Initialise(NcclState& s, KeyValueStore& store, absl::Time deadline)
 
   ncclUniqueId id;
   if (s.rank == 0) {
-    NCCL_RETURN_IF_ERROR(ncclGetUniqueId(&id), nullptr);
+    NCCL_RETURN_IF_ERROR(s.nccl.get_unique_id(&id), nullptr);
     RETURN_IF_ERROR(store.Set(kUniqueIdKey, std::string(id.internal, sizeof(id.internal))));
   } else {
     ASSIGN_OR_RETURN(std::string bytes, store.Get(kUniqueIdKey, deadline - absl::Now()));
@@ -525,7 +529,8 @@ absl::Status Initialise(NcclState& s, KeyValueStore& store, absl::Time deadline)
   config.blocking = 0;  // init and collectives return at once; we poll (bounded) instead
   config.commName = s.owner.c_str();
   absl::MutexLock lock(&s.mu);
-  const ncclResult_t init = ncclCommInitRankConfig(&s.comm, s.world_size, id, s.rank, &config);
+  const ncclResult_t init =
+      s.nccl.comm_init_rank_config(&s.comm, s.world_size, id, s.rank, &config);
   if (init != ncclSuccess && init != ncclInProgress) {
     absl::Status status = nccl_internal::NcclErrorToStatus(
         init, s.comm, "ncclCommInitRankConfig(&comm, world_size, id, rank, &config)", __FILE__,
@@ -535,7 +540,7 @@ absl::Status Initialise(NcclState& s, KeyValueStore& store, absl::Time deadline)
   Backoff backoff;
   for (;;) {
     ncclResult_t async = ncclSuccess;
-    const ncclResult_t result = ncclCommGetAsyncError(s.comm, &async);
+    const ncclResult_t result = s.nccl.comm_get_async_error(s.comm, &async);
     if (result != ncclSuccess) {
       return s.FailLocked(nccl_internal::NcclErrorToStatus(
           result, s.comm, "ncclCommGetAsyncError(comm, &async)", __FILE__, __LINE__));
@@ -577,8 +582,15 @@ absl::StatusOr<std::unique_ptr<Communicator>> CreateNcclCommunicator(KeyValueSto
         "CreateNcclCommunicator: NcclOptions.timeout must be positive and finite, got ",
         absl::FormatDuration(options.timeout)));
   }
+  // NCCL is loaded by the first communicator (see nccl_api.h); without it, nothing else is done.
+  absl::StatusOr<const NcclApi*> nccl = Nccl();
+  if (!nccl.ok()) {
+    return absl::Status(nccl.status().code(),
+                        absl::StrCat("CreateNcclCommunicator (nccl rank ", rank, " of ", world_size,
+                                     " on cuda:", device, "): ", nccl.status().message()));
+  }
   const absl::Time deadline = absl::Now() + options.timeout;
-  auto state = std::make_shared<NcclState>(rank, world_size, device, options.timeout);
+  auto state = std::make_shared<NcclState>(**nccl, rank, world_size, device, options.timeout);
   if (absl::Status status = Initialise(*state, store, deadline); !status.ok()) {
     return absl::Status(status.code(), absl::StrCat("CreateNcclCommunicator (", state->owner,
                                                     "): ", status.message()));

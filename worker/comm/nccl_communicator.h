@@ -53,7 +53,9 @@ struct NcclOptions {
 };
 
 // A connected NCCL communicator for `rank` of `world_size` on CUDA device `device`.
-// InvalidArgument for a bad rank, world size, device ordinal or timeout; CUDA's error (e.g.
+// InvalidArgument for a bad rank, world size, device ordinal or timeout; FAILED_PRECONDITION
+// "NCCL is not available: ..." when libnccl.so.2 cannot be loaded (nccl_api.h; the first call
+// in the process loads it); CUDA's error (e.g.
 // FAILED_PRECONDITION "CUDA driver version is insufficient ...") when the device cannot be used;
 // the store's error (e.g. DeadlineExceeded for the unique id) if the rendezvous fails;
 // DeadlineExceeded if NCCL's initialisation does not finish within options.timeout; NCCL's
