@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # tools/bundle.sh without the opt build (which a test must not run): its library selection
 # (--list-libs) on the worker binary, and a bundle assembled from that binary (--prebuilt):
-# what goes into lib/ and what is left to the GPU host, the packing of big libraries, the size
-# bound, and run.sh (LD_LIBRARY_PATH, CONCORD_CUDA_LIBS, running the worker, errors).
+# what goes into lib/ and what is left to the GPU host (cuBLAS and NCCL: not even linked), the
+# packing of big libraries, the size bound, and run.sh (LD_LIBRARY_PATH, CONCORD_CUDA_LIBS,
+# running the worker, errors).
 set -uo pipefail
 
 bundle=${1:-tools/bundle.sh}  # //tools:bundle
@@ -27,6 +28,8 @@ expect_line "$libs" '^host libcudart\.so' "the CUDA runtime is the host's"
 expect_no_line "$libs" '^bundle (libc|libm|libpthread|libdl|librt|libcuda|libcudart|libcublas|libcublasLt|libnccl)\.so' \
   "host libraries are not bundled"
 expect_no_line "$libs" '^bundle ld-linux|^missing ' "no loader, nothing missing"
+expect_no_line "$libs" '^[a-z]+ (libcublas|libcublasLt|libnccl)\.so' \
+  "cuBLAS and NCCL are loaded on first use, not linked"
 
 script_libs=$("$bundle" --list-libs "$bundle") || fail "--list-libs on a script exited $?"
 [ -z "$script_libs" ] || fail "a script has no libraries, got: $script_libs"
@@ -54,6 +57,8 @@ size_kib=$(du -sk "$out" | cut -f1)
 # ---- run.sh ---------------------------------------------------------------------------------
 help=$("$out/run.sh" worker --help 2>&1)  # absl's --help exits 1
 grep -q '^worker: ' <<<"$help" || fail "run.sh worker --help printed no help: $help"
+# cuBLAS and NCCL are where the worker's dlopen finds them here, so run.sh does not warn.
+if grep -q 'would not find them' <<<"$help"; then fail "run.sh warns about cuBLAS/NCCL: $help"; fi
 [ -f "$out/lib/libopenblas.so.0" ] || fail "run.sh did not unpack libopenblas.so.0"
 
 mkdir -p "$tmp/cuda-a" "$tmp/cuda-b"

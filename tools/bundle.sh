@@ -11,9 +11,10 @@
 # `bazel build -c opt --config=opt` and writes DIR (default ./bundle):
 #   bin/          the binaries
 #   lib/          the shared libraries they load (ldd), except what the GPU host provides:
-#                 the CUDA/NCCL libraries (libcuda, libcudart, libcublas, libcublasLt, libnccl;
-#                 libnccl alone is over 200 MB) and glibc (libc, libm, libpthread, libdl, librt,
-#                 ld-linux, ...). Libraries over 16 MiB are stored gzip'ed and unpacked by run.sh on
+#                 the CUDA libraries (libcuda, libcudart) and glibc (libc, libm, libpthread,
+#                 libdl, librt, ld-linux, ...). cuBLAS (libcublas, libcublasLt) and NCCL
+#                 (libnccl, over 200 MB) are the host's too; the binaries do not link them but
+#                 dlopen them on first use, so ldd does not list them. Libraries over 16 MiB are stored gzip'ed and unpacked by run.sh on
 #                 first use (into lib/, or ~/.cache/concord-bundle when lib/ is read-only): that
 #                 is OpenBLAS (35 MB with kernels for every x86 CPU, 10 MB packed), and it keeps
 #                 the bundle under 64 MiB.
@@ -25,7 +26,8 @@
 #   run.sh        `run.sh BINARY [ARGS...]`: runs bin/BINARY (or tests/BINARY) with
 #                 LD_LIBRARY_PATH = lib/, $CONCORD_CUDA_LIBS, /usr/local/cuda/lib64 and the
 #                 nvidia/*/lib folders of a pip-installed PyTorch, after checking that every
-#                 library resolves.
+#                 linked library resolves (else exit 127), and warning when a binary that loads
+#                 cuBLAS or NCCL on first use would not find them (CPU runs do without).
 #   MANIFEST      commit, build flags, files, and the oldest glibc the bundle runs with.
 # --tests       also builds every test tagged "gpu" (bazel query 'attr(tags, gpu, tests(//...))')
 #               into tests/ (a test with data as a copy of its runfiles tree, its `args`
@@ -48,7 +50,8 @@ usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 die() { echo "bundle.sh: $*" >&2; exit 1; }
 
 # Libraries the GPU host provides, by soname: CUDA, NCCL, and glibc's own libraries (mixing
-# glibc parts of two versions breaks; a host always has its own).
+# glibc parts of two versions breaks; a host always has its own). cuBLAS and NCCL are loaded
+# with dlopen and never appear in ldd's output now; they stay listed in case a binary links them.
 is_host_lib() {
   case "$1" in
     linux-vdso.so* | linux-gate.so* | ld-linux*.so* | ld64.so*) return 0 ;;
@@ -339,13 +342,38 @@ host_glibc=$(getconf GNU_LIBC_VERSION 2>/dev/null | sed 's/^glibc //')
 if [ -n "$host_glibc" ] && ! version_ge "$host_glibc" "$needed_glibc"; then
   echo "run.sh: warning: this bundle needs glibc >= $needed_glibc, the host has $host_glibc$([ "$use_cxx" = 1 ] && echo " (the bundled libstdc++ needs $cxx_glibc_required: a host libstdc++ with GLIBCXX_$glibcxx_required would lower that to $glibc_required)")" >&2
 fi
+ldd_out=""
 if [ -z "${CONCORD_SKIP_LIB_CHECK:-}" ] && command -v ldd >/dev/null 2>&1; then
-  missing=$(ldd "$exe" 2>/dev/null | sed -n 's/^[[:space:]]*\([^ ]*\) => not found.*/\1/p' | sort -u | tr '\n' ' ')
+  ldd_out=$(ldd "$exe" 2>/dev/null || true)
+  missing=$(printf '%s\n' "$ldd_out" | sed -n 's/^[[:space:]]*\([^ ]*\) => not found.*/\1/p' | sort -u | tr '\n' ' ')
   if [ -n "$missing" ]; then
     echo "run.sh: $(basename "$exe") needs libraries this host does not have where run.sh looked: $missing" >&2
     echo "run.sh: looked in LD_LIBRARY_PATH=$LD_LIBRARY_PATH" >&2
     echo "run.sh: install CUDA 13 and NCCL 2 (e.g. pip install nvidia-cuda-runtime nvidia-cublas nvidia-nccl-cu13), or point CONCORD_CUDA_LIBS at their lib folders" >&2
     exit 127
+  fi
+fi
+# cuBLAS and NCCL are not linked (ldd does not list them): a binary that uses them (its code
+# names the soname) dlopens them on first use, through LD_LIBRARY_PATH, ld.so.cache, or next to
+# libcudart. CPU-only runs never load them, so a missing one is a warning, not an error.
+if [ -z "${CONCORD_SKIP_LIB_CHECK:-}" ]; then
+  cudart_dir=$(printf '%s\n' "$ldd_out" | sed -n 's|^[[:space:]]*libcudart\.so[^ ]* => \(/.*\)/[^/]* (.*|\1|p' | head -n 1)
+  cache=$(ldconfig -p 2>/dev/null || true)
+  absent=""
+  for lib in libcublas.so.13 libcublasLt.so.13 libnccl.so.2; do
+    case "$lib" in libcublasLt*) used=libcublas.so.13 ;; *) used=$lib ;; esac
+    grep -qF "$used" "$exe" 2>/dev/null || continue
+    found=0
+    old_ifs=$IFS; IFS=:
+    for d in $LD_LIBRARY_PATH $cudart_dir; do
+      if [ -n "$d" ] && [ -e "$d/$lib" ]; then found=1; fi
+    done
+    IFS=$old_ifs
+    if [ "$found" = 0 ] && printf '%s\n' "$cache" | grep -q "^[[:space:]]*$lib "; then found=1; fi
+    [ "$found" = 1 ] || absent="$absent $lib"
+  done
+  if [ -n "$absent" ]; then
+    echo "run.sh: warning: $(basename "$exe") loads these on first GPU use and would not find them:$absent (looked in LD_LIBRARY_PATH=$LD_LIBRARY_PATH, ld.so.cache${cudart_dir:+ and $cudart_dir}); CUDA GEMM (cuBLAS) or the NCCL backend will then fail: point CONCORD_CUDA_LIBS at their folders, or train with --device=cpu / --comm_backend=gloo" >&2
   fi
 fi
 exec "$exe" "$@"
@@ -441,7 +469,7 @@ fi
     echo "bazel build ${flags[*]}"
     echo "targets: ${targets[*]} ${test_targets[*]}"
   fi
-  echo "needs glibc >= $glibc_required and libstdc++ with GLIBCXX_$glibcxx_required, CXXABI_$cxxabi_required (else lib/cxx, which needs glibc >= $cxx_glibc_required), and from the host: libcudart.so.13 libcublas.so.13 libcublasLt.so.13 libnccl.so.2, the NVIDIA driver (libcuda.so.1)"
+  echo "needs glibc >= $glibc_required and libstdc++ with GLIBCXX_$glibcxx_required, CXXABI_$cxxabi_required (else lib/cxx, which needs glibc >= $cxx_glibc_required), and from the host: libcudart.so.13 (linked), the NVIDIA driver (libcuda.so.1), and for GPU work libcublas.so.13 libcublasLt.so.13 libnccl.so.2 (loaded on first use)"
   echo "host libraries: $(grep '^host ' <<<"$selection" | cut -d' ' -f2 | tr '\n' ' ')"
   echo "files:"
   (cd "$out" && find . -type f ! -name MANIFEST | sort | xargs du -k | sed 's/^/  /')
