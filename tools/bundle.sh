@@ -33,7 +33,8 @@
 #               into tests/ (a test with data as a copy of its runfiles tree, its `args`
 #               expanded into tests/NAME.test), and writes run_tests.sh [NAME...], which runs
 #               each through run.sh and ends with a line "N passed, N failed"; data/ holds a
-#               2,000/500-sample Fashion-MNIST slice for the end-to-end GPU test.
+#               2,000/500-sample Fashion-MNIST slice for the end-to-end GPU test, and bench/
+#               the GPU benchmark against PyTorch (bench/gpu_vs_torch.sh).
 # --native      keeps --config=opt's -march=native. By default the bundle is built for
 #               -march=x86-64-v3 (AVX2, FMA; any x86 GPU host of the last decade), because the
 #               GPU host's CPU is not this one: a native build can die there of SIGILL.
@@ -177,7 +178,7 @@ if [ "$prebuilt" -eq 0 ]; then
 fi
 
 # ---- Files ---------------------------------------------------------------------------------
-rm -rf "$out/bin" "$out/lib" "$out/tests" "$out/data" "$out/run.sh" "$out/run_tests.sh" "$out/MANIFEST"
+rm -rf "$out/bin" "$out/lib" "$out/tests" "$out/data" "$out/bench" "$out/run.sh" "$out/run_tests.sh" "$out/MANIFEST"
 mkdir -p "$out/bin" "$out/lib/cxx"
 binaries=()
 for t in "${targets[@]}"; do
@@ -454,6 +455,10 @@ EOF
   # 2,000 training and 500 test samples (1.9 MB) for the end-to-end GPU tests.
   rm -rf "$out/data"
   tests/make_fmnist_slice.sh "$out/data" 2000 500 || die "cannot slice Fashion-MNIST into $out/data"
+  # The GPU benchmark against PyTorch (bench/gpu_vs_torch.sh runs the bundle's worker).
+  rm -rf "$out/bench"
+  mkdir -p "$out/bench"
+  cp tools/bench/gpu_vs_torch.sh tools/bench/torch_gpu_mlp.py "$out/bench/"
 fi
 
 # ---- MANIFEST ------------------------------------------------------------------------------
