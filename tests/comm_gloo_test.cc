@@ -19,6 +19,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "tests/status_testing.h"
 #include "tensor/functions.h"
 #include "worker/comm/communicator.h"
 #include "worker/comm/gloo_communicator.h"
@@ -27,17 +28,6 @@
 
 namespace concord::comm {
 namespace {
-
-#define EXPECT_OK(expr)                   \
-  do {                                    \
-    const absl::Status status_ = (expr);  \
-    EXPECT_TRUE(status_.ok()) << status_; \
-  } while (false)
-#define ASSERT_OK(expr)                   \
-  do {                                    \
-    const absl::Status status_ = (expr);  \
-    ASSERT_TRUE(status_.ok()) << status_; \
-  } while (false)
 
 GlooOptions Options(absl::Duration timeout = absl::Seconds(10)) {
   GlooOptions options;

@@ -23,6 +23,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "gtest/gtest.h"
+#include "tests/status_testing.h"
 #include "tensor/cuda/kernels/bodies.h"
 #include "tensor/cuda/kernels/dispatch.h"
 #include "tensor/cuda/kernels/dispatch_training.h"
@@ -38,11 +39,6 @@ using ops::BinaryOp;
 using ops::ReduceOp;
 using ops::UnaryOp;
 
-#define ASSERT_OK(expr)                    \
-  do {                                     \
-    const absl::Status status_ = (expr);   \
-    ASSERT_TRUE(status_.ok()) << status_;  \
-  } while (false)
 
 constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();

@@ -116,7 +116,7 @@ TEST(TrainerTest, BadCheckpointsLeaveTheTrainerUnchanged) {
   EXPECT_NE(s.status().message().find("seed 99"), absl::string_view::npos);
   // A valid file (checksum and all) with entries this trainer doesn't know: an error naming
   // the entry, not a crash.
-  for (const std::string& name : {"optimizer.momentum.x", "optimizer.momentum.99", "surprise"}) {
+  for (std::string name : {"optimizer.momentum.x", "optimizer.momentum.99", "surprise"}) {
     ASSERT_TRUE(nn::SaveTensors(dir + "/odd.ckpt", {{name, zeros({1})}}).ok());
     s = t->LoadCheckpoint(dir + "/odd.ckpt");
     ASSERT_FALSE(s.ok()) << name;

@@ -5,6 +5,10 @@
 
 namespace concord::comm {
 
+std::string DescribeCollective(std::string_view op, const Tensor& t) {
+  return StrCat(op, "(", DTypeName(t.dtype()), ShapeToString(t.shape()), ")");
+}
+
 absl::Status CheckCollectiveTensor(const Tensor& t, std::string_view op, int rank) {
   if (!t.defined()) {
     return absl::InvalidArgumentError(

@@ -33,6 +33,7 @@
 #define CONCORD_WORKER_COMM_COMMUNICATOR_H_
 
 #include <memory>
+#include <string>
 #include <vector>
 #include <string_view>
 
@@ -89,6 +90,9 @@ class Communicator {
 // problem unless t is defined, contiguous and float32/float64/int64. (The device is the
 // backend's own check.)
 absl::Status CheckCollectiveTensor(const Tensor& t, std::string_view op, int rank);
+
+// How a collective names its tensor in messages: "AllReduceSum(float32[3, 4])".
+std::string DescribeCollective(std::string_view op, const Tensor& t);
 
 }  // namespace concord::comm
 

@@ -186,10 +186,6 @@ void DispatchCollective(DType dtype, Fn&& fn) {
   throw std::logic_error("DispatchCollective: unchecked dtype");
 }
 
-std::string Describe(std::string_view op, const Tensor& t) {
-  return StrCat(op, "(", DTypeName(t.dtype()), ShapeToString(t.shape()), ")");
-}
-
 // Page-locked host memory (cudaHostAlloc, portable across devices) that only grows.
 class PinnedBuffer {
  public:
@@ -316,7 +312,7 @@ class GlooCommunicator final : public Communicator {
     if (absl::Status s = CheckTensor(t, "AllReduceSum"); !s.ok()) {
       return OpQueue::Completed(std::move(s));
     }
-    std::string what = Describe("AllReduceSum", t);
+    std::string what = DescribeCollective("AllReduceSum", t);
     if (t.device().is_cuda()) return AllReduceStaged(std::move(what), std::move(t));
     return queue_.Submit(what, [state = state_, t, what] {
       if (t.numel() == 0) return absl::OkStatus();
@@ -335,7 +331,7 @@ class GlooCommunicator final : public Communicator {
     RETURN_IF_ERROR(CheckTensor(t, "RegisterAllReduce"));
     if (t.dtype() != kFloat32 && t.dtype() != kFloat64) return Communicator::RegisterAllReduce(t);
     const int handle = next_handle_++;
-    std::string what = Describe("RegisterAllReduce", t);
+    std::string what = DescribeCollective("RegisterAllReduce", t);
     auto run = [state = state_, t, what] {
       const std::string where = absl::StrCat(state->owner, ": ", what);
       RegisteredAllReduce entry;
@@ -358,7 +354,7 @@ class GlooCommunicator final : public Communicator {
       return absl::OkStatus();
     };
     RETURN_IF_ERROR(queue_.Submit(what, std::move(run))->Wait());
-    handles_.push_back({handle, Describe("AllReduceRegistered", t)});
+    handles_.push_back({handle, DescribeCollective("AllReduceRegistered", t)});
     return handle;
   }
 
@@ -389,7 +385,7 @@ class GlooCommunicator final : public Communicator {
       return absl::InvalidArgumentError(absl::StrCat(
           state_->owner, ": Broadcast root ", root, " out of range [0, ", world_size_, ")"));
     }
-    std::string what = StrCat(Describe("Broadcast", t), " from root ", root);
+    std::string what = StrCat(DescribeCollective("Broadcast", t), " from root ", root);
     if (t.device().is_cuda()) return BroadcastStaged(std::move(what), t, root);
     auto run = [state = state_, t, root, what] {
       if (t.numel() == 0) return absl::OkStatus();

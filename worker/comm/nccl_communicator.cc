@@ -87,10 +87,6 @@ ncclDataType_t NcclType(DType dtype) {
   throw std::logic_error("NcclType: unchecked dtype");  // CheckCollectiveTensor ran first
 }
 
-std::string Describe(std::string_view op, const Tensor& t) {
-  return StrCat(op, "(", DTypeName(t.dtype()), ShapeToString(t.shape()), ")");
-}
-
 // cudaEvent_t's without timing, created on one device and reused.
 class EventPool {
  public:
@@ -382,7 +378,7 @@ class NcclCommunicator final : public Communicator {
     const size_t count = static_cast<size_t>(t.numel());
     const ncclDataType_t type = NcclType(t.dtype());
     void* data = count == 0 ? nullptr : t.raw_data();
-    std::string what = Describe("AllReduceSum", t);
+    std::string what = DescribeCollective("AllReduceSum", t);
     return Issue(std::move(what), std::move(t), count,
                  [data, count, type](const NcclApi& nccl, ncclComm_t comm, cudaStream_t stream) {
                    return nccl.all_reduce(data, data, count, type, ncclSum, comm, stream);
@@ -399,7 +395,7 @@ class NcclCommunicator final : public Communicator {
     const size_t count = static_cast<size_t>(t.numel());
     const ncclDataType_t type = NcclType(t.dtype());
     void* data = count == 0 ? nullptr : t.raw_data();
-    std::string what = StrCat(Describe("Broadcast", t), " from root ", root);
+    std::string what = StrCat(DescribeCollective("Broadcast", t), " from root ", root);
     return Issue(std::move(what), t, count,
                  [data, count, type, root](const NcclApi& nccl, ncclComm_t comm,
                                            cudaStream_t stream) {
