@@ -271,6 +271,33 @@ TEST(GlooFaultTest, HungPeerTimesOutWithDeadlineExceeded) {
   EXPECT_LT(elapsed, absl::Seconds(4));
 }
 
+// The gradient buckets' own mesh (busy-polling pairs, Note [Bucket mesh]) keeps the deadlines:
+// a peer that never runs its bucket, or one that has left, fails the bucket within the timeout.
+TEST(GlooFaultTest, RegisteredAllReduceWithAHungOrDeadPeerFailsWithinTheTimeout) {
+  for (bool peer_leaves : {false, true}) {
+    SCOPED_TRACE(peer_leaves ? "peer leaves" : "peer hangs");
+    std::vector<std::unique_ptr<Communicator>> comms = MakeGroup(2, Options(absl::Seconds(1)));
+    ASSERT_TRUE(AllCreated(comms));
+    Tensor mine = ones({1000}), theirs = ones({1000});
+    absl::StatusOr<int> handle;
+    std::thread other([&] { ASSERT_TRUE(comms[1]->RegisterAllReduce(theirs).ok()); });
+    handle = comms[0]->RegisterAllReduce(mine);
+    other.join();
+    ASSERT_TRUE(handle.ok()) << handle.status();
+    // One round that works, then rank 1 stops taking part.
+    std::unique_ptr<Work> peer = comms[1]->AllReduceRegisteredAsync(*handle);
+    ASSERT_TRUE(comms[0]->AllReduceRegisteredAsync(*handle)->Wait(absl::Seconds(10)).ok());
+    ASSERT_TRUE(peer->Wait(absl::Seconds(10)).ok());
+    EXPECT_TRUE(mine.equal(full({1000}, 2.0)));
+    if (peer_leaves) comms[1].reset();
+    const absl::Time start = absl::Now();
+    absl::Status status = comms[0]->AllReduceRegisteredAsync(*handle)->Wait(absl::Seconds(10));
+    EXPECT_FALSE(status.ok());
+    EXPECT_LT(absl::Now() - start, absl::Seconds(4)) << status;
+    if (!peer_leaves) comms[0]->Abort();  // frees rank 1's side too
+  }
+}
+
 TEST(GlooFaultTest, AbortUnblocksAPendingAsyncOpAndItsPeer) {
   std::vector<std::unique_ptr<Communicator>> comms = MakeGroup(2, Options(absl::Seconds(3)));
   ASSERT_TRUE(AllCreated(comms));

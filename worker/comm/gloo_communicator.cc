@@ -41,6 +41,18 @@
 // and one shared by the other collectives, grown as needed; all kept for the communicator's
 // life (cudaHostAlloc is slow). CPU tensors keep the zero-copy path. CUDA failures become the
 // Work's Status (and break the communicator like any failed collective).
+//
+// Note [Bucket mesh]
+// Gloo's TCP pairs normally hand every receive to the device's event-loop thread, which then
+// wakes the thread waiting for it: two thread hand-offs per message, expensive when every core
+// is busy (two workers on two cores). A pair in sync mode with busy polling instead lets the
+// thread that runs the collective read the socket itself, spinning. Sync pairs take only
+// bound buffers, which Gloo's halving-doubling all-reduce uses and broadcast does not, so the
+// registered all-reduces (the gradient buckets, every step) get a mesh of their own in that
+// mode, and every other collective keeps the ordinary one. Measured on 2 cores, 2 workers,
+// Fashion-MNIST: 784-100-10 batch 100 from 58k to 86k samples/s, 784-1024-10 batch 256 from
+// 20.4k to 25.9k. A dead peer still fails the read (the connection closes); the caller's
+// deadline (Work::Wait) and Abort do not depend on the spinning thread.
 #include "worker/comm/gloo_communicator.h"
 
 #include <signal.h>
@@ -77,6 +89,7 @@
 #include "tensor/error.h"
 #include "tensor/tensor.h"
 #include "worker/comm/gloo_store_adapter.h"
+#include "worker/comm/prefix_store.h"
 #include "worker/comm/op_queue.h"
 
 namespace concord::comm {
@@ -279,6 +292,8 @@ struct RegisteredAllReduce {
 // What the collectives use, shared by the communicator and its communication thread (which
 // may outlive it after an abort; see OpQueue).
 struct GlooState {
+  // The second mesh of Note [Bucket mesh] (null when disabled): registered all-reduces only.
+  std::shared_ptr<gloo::Context> bucket_context;
   std::shared_ptr<gloo::rendezvous::Context> context;
   std::chrono::milliseconds timeout;  // of each collective
   std::string owner;                  // "gloo rank 0 of 2", the start of every message
@@ -346,7 +361,8 @@ class GlooCommunicator final : public Communicator {
         if (t.numel() > 0) {
           DispatchFloating(t.dtype(), [&]<typename T>() {
             entry.algorithm = std::make_unique<gloo::AllreduceHalvingDoubling<T>>(
-                state->context, std::vector<T*>{static_cast<T*>(data)}, static_cast<int>(t.numel()));
+                state->bucket_context ? state->bucket_context : state->context,
+                std::vector<T*>{static_cast<T*>(data)}, static_cast<int>(t.numel()));
           });
         }
       }));
@@ -521,6 +537,18 @@ absl::StatusOr<std::unique_ptr<Communicator>> CreateGlooCommunicator(
   RETURN_IF_ERROR(CallGloo(absl::StrCat(owner, ": connecting to the other ranks"),
                                  [&] { context->connectFullMesh(adapter, device); }));
   auto state = std::make_shared<GlooState>();
+  if (options.busy_poll_buckets && world_size > 1) {  // Note [Bucket mesh]
+    auto bucket_context = std::make_shared<gloo::rendezvous::Context>(rank, world_size);
+    bucket_context->setTimeout(absl::ToChronoMilliseconds(options.timeout));
+    PrefixStore bucket_store(store, "buckets");
+    GlooStoreAdapter bucket_adapter(bucket_store, options.timeout);
+    RETURN_IF_ERROR(CallGloo(absl::StrCat(owner, ": connecting the bucket mesh"),
+                             [&] { bucket_context->connectFullMesh(bucket_adapter, device); }));
+    for (int peer = 0; peer < world_size; ++peer) {
+      if (peer != rank) bucket_context->getPair(peer)->setSync(/*sync=*/true, /*busyPoll=*/true);
+    }
+    state->bucket_context = std::move(bucket_context);
+  }
   state->context = std::move(context);
   state->timeout = absl::ToChronoMilliseconds(options.timeout);
   state->owner = owner;

@@ -59,6 +59,10 @@ struct GlooOptions {
   std::string interface;
   // Bound on the rendezvous (waiting for each peer's address) and on each collective.
   absl::Duration timeout = absl::Seconds(30);
+  // Registered all-reduces (gradient buckets) run over a second set of connections whose
+  // reads are made by the communication thread itself, spinning (Note [Bucket mesh] in the
+  // .cc): faster per step, at the price of a busy core while a bucket is in flight.
+  bool busy_poll_buckets = true;
 };
 
 // A connected Gloo communicator for `rank` of `world_size`. InvalidArgument for a bad rank,
