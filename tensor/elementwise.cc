@@ -289,7 +289,7 @@ Tensor where(const Tensor& mask, const Tensor& a, const Tensor& b) {
   ops::Where(out, Operand(mask, kBool, shape), Operand(a, dtype, shape), Operand(b, dtype, shape));
   if (NeedsGrad({&a, &b})) {
     Record(out, "WhereBackward", {a, b}, [m = mask.detach(), ia = Info(a), ib = Info(b)](const Tensor& g) {
-      Tensor zero = zeros({}, g.dtype());
+      Tensor zero = zeros({}, TensorOptions(g.dtype()).device(g.device()));
       return Grads{ia.needs_grad ? GradFor(where(m, g, zero), ia) : Tensor(),
                    ib.needs_grad ? GradFor(where(m, zero, g), ib) : Tensor()};
     });

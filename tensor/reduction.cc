@@ -114,10 +114,10 @@ Tensor GradFor(const Tensor& g, const InputInfo& input) {
 namespace {
 
 // [1, ..., n, ..., 1] (n at dim): indices along dim, to compare with argmax results.
-Tensor PositionsAlong(int64_t dim, int64_t ndim, int64_t n) {
+Tensor PositionsAlong(int64_t dim, int64_t ndim, int64_t n, Device device) {
   Shape shape(ndim, 1);
   shape[dim] = n;
-  return arange(n).view(shape);
+  return arange(0, n, 1, TensorOptions(kInt64).device(device)).view(shape);
 }
 
 Tensor RecordSum(Tensor out, const Tensor& a, std::optional<int64_t> dim, bool keepdim) {
@@ -149,7 +149,8 @@ Tensor RecordExtremumDim(Tensor out, const Tensor& a, int64_t dim, bool keepdim,
     Tensor index = ReduceDim(arg, a, dim, /*keepdim=*/true);
     autograd::Record(out, name, {a}, [index, dim, keepdim, shape = a.shape()](const Tensor& g) {
       Tensor gk = keepdim ? g : g.unsqueeze(dim);
-      Tensor mask = eq(PositionsAlong(dim, static_cast<int64_t>(shape.size()), shape[dim]), index).to(g.dtype());
+      Tensor positions = PositionsAlong(dim, static_cast<int64_t>(shape.size()), shape[dim], g.device());
+      Tensor mask = eq(positions, index).to(g.dtype());
       return std::vector<Tensor>{gk * mask};
     });
   }

@@ -23,7 +23,7 @@ Tensor RecordView(Tensor out, std::string_view name, const Tensor& input, Backwa
 template <typename Part>
 Tensor RecordPart(Tensor out, std::string_view name, const Tensor& input, Part part) {
   return RecordView(out, name, input, [part, shape = input.shape()](const Tensor& g) {
-    Tensor grad = zeros(shape, g.dtype());
+    Tensor grad = zeros(shape, TensorOptions(g.dtype()).device(g.device()));
     part(grad).copy_(g);
     return grad;
   });

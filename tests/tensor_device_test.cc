@@ -79,7 +79,7 @@ std::vector<OpCase> Cases() {
       {"contiguous_permute", [](auto& x) { return x[0].permute({2, 0, 1}).contiguous() * 1; }, {R({2, 3, 4})}},
       {"to_float64", [](auto& x) { return x[0].to(kFloat64) * 2; }, {R({5})}},
       {"to_int64", [](auto& x) { return (x[0] * 10).to(kInt64); }, {R({5})}},
-      {"int64_arithmetic", [](auto&) { return arange(0, 12, 1).view({3, 4}) * 3 - 5; }, {}},
+      {"int64_arithmetic", [](auto& x) { return x[0].view({3, 4}) * 3 - 5; }, {arange(0, 12, 1)}},
       {"copy_broadcast", [](auto& x) { return zeros({3, 4}, TensorOptions().device(x[0].device())).copy_(x[0]); },
        {R({4})}},
       {"cross_entropy_labels",
