@@ -458,7 +458,7 @@ EOF
   # The GPU benchmark against PyTorch (bench/gpu_vs_torch.sh runs the bundle's worker).
   rm -rf "$out/bench"
   mkdir -p "$out/bench"
-  cp tools/bench/gpu_vs_torch.sh tools/bench/torch_gpu_mlp.py "$out/bench/"
+  cp tools/bench/gpu_vs_torch.sh tools/bench/torch_gpu_mlp.py tools/bench/lib.sh "$out/bench/"
 fi
 
 # ---- MANIFEST ------------------------------------------------------------------------------

@@ -54,13 +54,9 @@ double ValueChecksum(const std::vector<Tensor>& params) {
   return sum;
 }
 
-// The device of the small control tensors a communicator is given (NCCL takes GPU tensors
-// only; Gloo takes CPU ones, and GPU ones through host staging).
-thread_local Device control_device = Device::Cpu();
-
 // Rank 0's value of x (a float64 scalar), broadcast to all.
 absl::StatusOr<double> FromRankZero(comm::Communicator& comm, double x) {
-  Tensor t = scalar_tensor(x, TensorOptions(kFloat64).device(control_device)).reshape({1});
+  Tensor t = scalar_tensor(x, TensorOptions(kFloat64).device(comm.home_device())).reshape({1});
   if (absl::Status s = comm.Broadcast(t, 0); !s.ok()) return s;
   return t.item();
 }
@@ -97,7 +93,7 @@ absl::StatusOr<EvalResult> ShardedEvaluate(Trainer& trainer, const data::Dataset
   for (int64_t i = comm.rank(); i < test.size(); i += comm.world_size()) mine.push_back(i);
   EvalResult local = mine.empty() ? EvalResult{} : trainer.Evaluate(test, mine);
   Tensor totals = tensor({static_cast<double>(local.correct), static_cast<double>(local.count), local.loss_sum},
-                         TensorOptions(kFloat64).device(control_device));
+                         TensorOptions(kFloat64).device(comm.home_device()));
   if (absl::Status s = comm.AllReduceSum(totals); !s.ok()) return s;
   const Tensor host = totals.cpu();
   const double* t = host.data<double>();
@@ -154,9 +150,8 @@ std::string Hostname() {
 absl::StatusOr<std::unique_ptr<comm::Communicator>> CreateCommunicator(const JobConfig& config,
                                                                        const DistributedOptions& options,
                                                                        comm::KeyValueStore& store, int rank,
-                                                                       int world, Device device, std::string& backend,
-                                                                       std::ostream& out) {
-  backend = config.comm_backend();
+                                                                       int world, Device device, std::ostream& out) {
+  std::string backend = config.comm_backend();
   if (backend == "nccl" && !device.is_cuda()) {
     return absl::InvalidArgumentError(absl::StrCat("comm_backend nccl needs GPU workers; rank ", rank, " trains on ",
                                                    device.ToString(), " (use gloo or auto)"));
@@ -214,11 +209,9 @@ absl::StatusOr<RunSummary> RunDistributed(const DistributedOptions& options, std
   if (reg->resume() && config.run_dir().empty()) {
     return absl::InvalidArgumentError("the job resumes but has no run_dir to find checkpoints in");
   }
-  std::string backend;
   absl::StatusOr<std::unique_ptr<comm::Communicator>> comm =
-      CreateCommunicator(config, options, c.store(), rank, world, *device, backend, out);
+      CreateCommunicator(config, options, c.store(), rank, world, *device, out);
   if (!comm.ok()) return comm.status();
-  control_device = backend == "nccl" ? *device : Device::Cpu();
   int64_t from_step = 0;
   if (reg->resume()) {
     absl::StatusOr<int64_t> from = ResumeFromRankZero(t, **comm, config.run_dir(), out);

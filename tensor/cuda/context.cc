@@ -1,6 +1,7 @@
 #include "tensor/cuda/context.h"
 
 #include <array>
+#include <atomic>
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
@@ -11,9 +12,10 @@ namespace {
 
 constexpr int kMaxDevices = 64;
 
+// Created once, under mu; read without it on every op (the hot path), hence atomic.
 struct Streams {
   std::mutex mu;
-  std::array<cudaStream_t, kMaxDevices> stream{};
+  std::array<std::atomic<cudaStream_t>, kMaxDevices> stream{};
 };
 
 Streams& AllStreams() {
@@ -42,13 +44,14 @@ absl::Status SetDevice(int device) {
 absl::StatusOr<cudaStream_t> ComputeStream(int device) {
   if (absl::Status s = SetDevice(device); !s.ok()) return s;
   Streams& streams = AllStreams();
+  if (cudaStream_t stream = streams.stream[device].load(std::memory_order_acquire)) return stream;
   std::lock_guard<std::mutex> lock(streams.mu);
-  if (streams.stream[device] == nullptr) {
+  if (streams.stream[device].load(std::memory_order_relaxed) == nullptr) {
     cudaStream_t stream = nullptr;
     CUDA_RETURN_IF_ERROR(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
-    streams.stream[device] = stream;
+    streams.stream[device].store(stream, std::memory_order_release);
   }
-  return streams.stream[device];
+  return streams.stream[device].load(std::memory_order_relaxed);
 }
 
 absl::StatusOr<std::string> PciBusId(int device) {

@@ -4,14 +4,16 @@
 
 #include "absl/status/status.h"
 #include "tensor/cuda/context.h"
+#include "tensor/cuda/cuda_check.h"
 
 namespace concord::data {
 
 namespace {
 
+// A failed CUDA call in cuda_check.h's words.
 std::string CudaError(const char* what, cudaError_t error) {
   cudaGetLastError();
-  return StrCat("Prefetcher: ", what, " failed: ", cudaGetErrorName(error), ": ", cudaGetErrorString(error));
+  return StrCat("Prefetcher: ", cuda_internal::CudaErrorToStatus(error, what, __FILE__, __LINE__).message());
 }
 
 }  // namespace

@@ -6,8 +6,11 @@
 #include <cstring>
 
 #include "tensor/cuda/context.h"
+#include "tensor/cuda/cuda_check.h"
 #include "tensor/cuda/kernels/kernels.h"
+#include "tensor/ops/blas_operand.h"
 #include "tensor/ops/kernels.h"
+#include "tensor/ops/strided_loop.h"
 
 namespace concord::ops::cuda_ops {
 namespace {
@@ -23,16 +26,17 @@ void Check(const absl::Status& status, std::string_view op) {
   TENSOR_CHECK(status.ok(), op, " on CUDA failed: ", status.message());
 }
 
-void CheckCuda(cudaError_t error, std::string_view what) {
+// A failed CUDA call as TensorError, in cuda_check.h's words.
+void CheckCuda(cudaError_t error, const std::string& what) {
   if (error == cudaSuccess) return;
   cudaGetLastError();
-  throw TensorError(StrCat(what, " failed: ", cudaGetErrorName(error), ": ", cudaGetErrorString(error)));
+  throw TensorError(std::string(cuda_internal::CudaErrorToStatus(error, what.c_str(), __FILE__, __LINE__).message()));
 }
 
 cuda::ScalarArg Arg(Scalar s) { return {s.to_double(), s.to_int()}; }
 
-// The loop over `shape` for K operands that already have that shape: size-1 dims dropped and
-// dims merged where every operand is contiguous across them (as StridedLoop does on the CPU).
+// The loop over `shape` for K operands that already have that shape, dims coalesced as the CPU
+// loop does (CoalesceDims).
 template <size_t K>
 struct Loop {
   cuda::LoopShape shape;
@@ -42,22 +46,11 @@ struct Loop {
 template <size_t K>
 Loop<K> MakeLoop(std::string_view op, const Shape& shape, const std::array<const Tensor*, K>& tensors) {
   Loop<K> loop;
-  std::vector<int64_t> sizes;
-  std::array<std::vector<int64_t>, K> strides;
-  for (size_t d = 0; d < shape.size(); ++d) {
-    if (shape[d] == 1) continue;
-    bool merge = !sizes.empty();
-    for (size_t k = 0; k < K && merge; ++k) {
-      merge = strides[k].back() == tensors[k]->strides()[d] * shape[d];
-    }
-    if (merge) {
-      sizes.back() *= shape[d];
-      for (size_t k = 0; k < K; ++k) strides[k].back() = tensors[k]->strides()[d];
-    } else {
-      sizes.push_back(shape[d]);
-      for (size_t k = 0; k < K; ++k) strides[k].push_back(tensors[k]->strides()[d]);
-    }
-  }
+  std::array<Strides, K> in;
+  for (size_t k = 0; k < K; ++k) in[k] = tensors[k]->strides();
+  Shape sizes;
+  std::array<Strides, K> strides;
+  CoalesceDims<K>(shape, in, &sizes, &strides);
   TENSOR_CHECK(static_cast<int>(sizes.size()) <= cuda::kMaxDims, op, ": CUDA kernels take at most ",
                cuda::kMaxDims, " non-mergeable dims, got ", sizes.size(), " for shape ", ShapeToString(shape));
   loop.shape.ndim = static_cast<int>(sizes.size());
@@ -203,21 +196,7 @@ void SumMiddleDim(const Tensor& out, const Tensor& in, int64_t outer, int64_t n,
 
 void Gemm(const Tensor& out, const Tensor& a, const Tensor& b, bool accumulate, bool allow_tf32) {
   const int64_t n = a.shape()[0], k = a.shape()[1], m = b.shape()[1];
-  // How cuBLAS reads a row-major operand in place: as is, transposed, or (neither) a copy.
-  struct View {
-    Tensor t;
-    bool trans = false;
-    int64_t ld = 0;
-  };
-  auto as_blas = [](const Tensor& t) {
-    const int64_t rows = t.shape()[0], cols = t.shape()[1];
-    const int64_t s0 = t.strides()[0], s1 = t.strides()[1];
-    if ((s1 == 1 || cols == 1) && s0 >= std::max<int64_t>(cols, 1)) return View{t, false, s0};
-    if ((s0 == 1 || rows == 1) && s1 >= std::max<int64_t>(rows, 1)) return View{t, true, s1};
-    Tensor c = CastCopy(t, t.dtype());
-    return View{c, false, std::max<int64_t>(cols, 1)};
-  };
-  View va = as_blas(a), vb = as_blas(b);
+  const BlasOperand va = AsBlasOperand(a), vb = AsBlasOperand(b);
   Check(cuda::Gemm(a.dtype(), va.trans, vb.trans, n, m, k, va.t.raw_data(), va.ld, vb.t.raw_data(), vb.ld,
                    out.raw_data(), std::max<int64_t>(m, 1), accumulate, allow_tf32, StreamFor(out.device())),
         "mm");

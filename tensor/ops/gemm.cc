@@ -3,26 +3,14 @@
 
 #include <atomic>
 
+#include "tensor/ops/blas_operand.h"
 #include "tensor/ops/cuda_ops.h"
 #include "tensor/ops/kernels.h"
 
 namespace concord::ops {
 namespace {
 
-// How BLAS should read a 2-D operand without copying it: row-major as is, or transposed.
-struct BlasView {
-  bool ok = false;
-  CBLAS_TRANSPOSE trans = CblasNoTrans;
-  int64_t ld = 0;
-};
-
-BlasView AsBlas(const Tensor& t) {
-  const int64_t rows = t.shape()[0], cols = t.shape()[1];
-  const int64_t s0 = t.strides()[0], s1 = t.strides()[1];
-  if ((s1 == 1 || cols == 1) && s0 >= std::max<int64_t>(cols, 1)) return {true, CblasNoTrans, s0};
-  if ((s0 == 1 || rows == 1) && s1 >= std::max<int64_t>(rows, 1)) return {true, CblasTrans, s1};
-  return {};
-}
+CBLAS_TRANSPOSE Trans(const BlasOperand& o) { return o.trans ? CblasTrans : CblasNoTrans; }
 
 template <typename T>
 void NaiveGemm(const Tensor& out, const Tensor& a, const Tensor& b, bool accumulate) {
@@ -41,6 +29,14 @@ void NaiveGemm(const Tensor& out, const Tensor& a, const Tensor& b, bool accumul
 
 }  // namespace
 
+BlasOperand AsBlasOperand(const Tensor& t) {
+  const int64_t rows = t.shape()[0], cols = t.shape()[1];
+  const int64_t s0 = t.strides()[0], s1 = t.strides()[1];
+  if ((s1 == 1 || cols == 1) && s0 >= std::max<int64_t>(cols, 1)) return {t, false, s0};
+  if ((s0 == 1 || rows == 1) && s1 >= std::max<int64_t>(rows, 1)) return {t, true, s1};
+  return {CastCopy(t, t.dtype()), false, std::max<int64_t>(cols, 1)};
+}
+
 void Gemm(const Tensor& out, const Tensor& a, const Tensor& b, bool accumulate) {
   const bool cuda = cuda_ops::CommonDevice("mm", {&out, &a, &b}).is_cuda();
   const int64_t n = a.shape()[0], k = a.shape()[1], m = b.shape()[1];
@@ -51,19 +47,13 @@ void Gemm(const Tensor& out, const Tensor& a, const Tensor& b, bool accumulate) 
   }
   if (cuda) return cuda_ops::Gemm(out, a, b, accumulate, AllowTf32());
   if (a.dtype() == kInt64) return NaiveGemm<int64_t>(out, a, b, accumulate);
-  BlasView va = AsBlas(a);
-  BlasView vb = AsBlas(b);
-  // Operands that are neither row- nor column-major (e.g. stepped slices) are copied once.
-  Tensor ca = va.ok ? a : CastCopy(a, a.dtype());
-  Tensor cb = vb.ok ? b : CastCopy(b, b.dtype());
-  if (!va.ok) va = AsBlas(ca);
-  if (!vb.ok) vb = AsBlas(cb);
+  const BlasOperand va = AsBlasOperand(a), vb = AsBlasOperand(b);
   const double beta = accumulate ? 1.0 : 0.0;
   if (a.dtype() == kFloat32) {
-    cblas_sgemm(CblasRowMajor, va.trans, vb.trans, n, m, k, 1.0f, ca.data<float>(), va.ld, cb.data<float>(),
+    cblas_sgemm(CblasRowMajor, Trans(va), Trans(vb), n, m, k, 1.0f, va.t.data<float>(), va.ld, vb.t.data<float>(),
                 vb.ld, static_cast<float>(beta), out.data<float>(), m);
   } else {
-    cblas_dgemm(CblasRowMajor, va.trans, vb.trans, n, m, k, 1.0, ca.data<double>(), va.ld, cb.data<double>(),
+    cblas_dgemm(CblasRowMajor, Trans(va), Trans(vb), n, m, k, 1.0, va.t.data<double>(), va.ld, vb.t.data<double>(),
                 vb.ld, beta, out.data<double>(), m);
   }
 }

@@ -8,6 +8,7 @@
 #   tools/bench/ddp_vs_torch.sh [--repeats=3] [--epochs=2]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source tools/bench/lib.sh
 repeats=3
 epochs=2
 for arg in "$@"; do
@@ -35,17 +36,15 @@ ours() {  # ours WORLD HIDDEN BATCH: samples/s
   for ((r = 0; r < world; r++)); do "$bin/worker/worker" --coordinator=127.0.0.1:$port > "$tmp/w$r.log" 2>&1 & pids+=($!); done
   wait $coord; for p in "${pids[@]}"; do wait $p; done
   # Rank 0's own figure: training steps only, as torch_ddp.py reports.
-  tail -1 "$tmp/w0.log" | grep -o '"train_samples_per_sec": [0-9.e+]*' | sed 's/.*: //' | awk -v w=$world '{print $1 * w}'
+  json_number train_samples_per_sec < "$tmp/w0.log" | awk -v w=$world '{print $1 * w}'
 }
 standalone() {
   "$bin/worker/worker" --standalone --hidden=$1 --batch_size=$2 --epochs=$epochs --log_interval=1000 \
-    --eval_every_epochs=1000 | tail -1 | grep -o '"train_samples_per_sec": [0-9.e+]*' | sed 's/.*: //'
+    --eval_every_epochs=1000 | json_number train_samples_per_sec
 }
 torch_ddp() {
-  /usr/bin/python3 "$peers/torch_ddp.py" --world $1 --hidden $2 --batch $3 --epochs $epochs 2>/dev/null | tail -1 \
-    | grep -o '"samples_per_sec": [0-9.e+]*' | sed 's/.*: //'
+  /usr/bin/python3 "$peers/torch_ddp.py" --world $1 --hidden $2 --batch $3 --epochs $epochs 2>/dev/null | json_number samples_per_sec
 }
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
 for cfg in "100 100" "1024 256"; do
   set -- $cfg

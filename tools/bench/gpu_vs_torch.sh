@@ -14,6 +14,7 @@
 # random 28x28 images written by numpy (speed does not depend on the pixels).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib.sh"
 repeats=3 epochs=5 data="" worker=""
 for arg in "$@"; do
   case "$arg" in
@@ -58,13 +59,12 @@ PY
 fi
 job=(--standalone --device=cuda:0 --dataset="$data" --hidden=4096,4096 --batch_size=4096 --lr=0.01
      --epochs="$epochs" --eval_every_epochs="$epochs" --log_interval=1000)
-median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 ours=() tf32=() torch=()
 for ((i = 0; i < repeats; i++)); do
-  ours+=("$($worker "${job[@]}" | tail -1 | sed -n 's/.*"train_samples_per_sec": \([0-9.e+]*\).*/\1/p')")
-  tf32+=("$($worker "${job[@]}" --allow_tf32=true | tail -1 | sed -n 's/.*"train_samples_per_sec": \([0-9.e+]*\).*/\1/p')")
+  ours+=("$($worker "${job[@]}" | json_number train_samples_per_sec)")
+  tf32+=("$($worker "${job[@]}" --allow_tf32=true | json_number train_samples_per_sec)")
   line=$("$python" "$here/torch_gpu_mlp.py" --data-dir "$data" --epochs "$epochs")
-  torch+=("$(echo "$line" | sed -n 's/.*"samples_per_sec": \([0-9.e+]*\).*/\1/p')")
+  torch+=("$(echo "$line" | json_number samples_per_sec)")
 done
 o=$(printf '%s\n' "${ours[@]}" | median)
 t=$(printf '%s\n' "${torch[@]}" | median)

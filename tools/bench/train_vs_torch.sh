@@ -11,6 +11,7 @@
 # Installs python3-torch and python3-numpy (Debian) when missing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source tools/bench/lib.sh
 repeats=3
 epochs=3
 for arg in "$@"; do
@@ -41,7 +42,6 @@ measure() {
   echo "$sps $((rss / 1024))"
 }
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
 compare() {  # compare HIDDEN BATCH
   local hidden=$1 batch=$2

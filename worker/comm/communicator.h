@@ -62,6 +62,9 @@ class Communicator {
 
   virtual int rank() const = 0;
   virtual int world_size() const = 0;
+  // Where small tensors made only to be communicated (a flag, a checksum) should live: a
+  // device every rank's backend takes without a copy. The CPU unless the backend says other.
+  virtual Device home_device() const { return Device::Cpu(); }
 
   // t <- sum of t over all ranks, in place.
   virtual absl::Status AllReduceSum(Tensor& t) = 0;

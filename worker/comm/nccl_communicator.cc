@@ -368,6 +368,7 @@ class NcclCommunicator final : public Communicator {
 
   int rank() const override { return state_->rank; }
   int world_size() const override { return state_->world_size; }
+  Device home_device() const override { return Device::Cuda(state_->device); }
 
   absl::Status AllReduceSum(Tensor& t) override { return AllReduceSumAsync(t)->Wait(); }
 
