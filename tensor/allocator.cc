@@ -18,7 +18,7 @@ CpuAllocator::Block CpuAllocator::Allocate(size_t nbytes) {
   // aligned_alloc wants a multiple of the alignment; a zero-byte tensor still gets a block.
   const size_t rounded = nbytes == 0 ? kAlignment : (nbytes + kAlignment - 1) / kAlignment * kAlignment;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     auto it = free_.lower_bound(rounded);
     if (it != free_.end() && it->first <= 2 * rounded) {
       Block block{it->second, it->first};
@@ -36,7 +36,7 @@ CpuAllocator::Block CpuAllocator::Allocate(size_t nbytes) {
     data = std::aligned_alloc(kAlignment, rounded);
     if (data == nullptr) throw TensorError(StrCat("CpuAllocator: out of memory allocating ", nbytes, " bytes"));
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   stats_.system_allocations++;
   stats_.bytes_in_use += static_cast<int64_t>(rounded);
   return {data, rounded};
@@ -44,26 +44,27 @@ CpuAllocator::Block CpuAllocator::Allocate(size_t nbytes) {
 
 void CpuAllocator::Free(Block block) {
   if (block.data == nullptr) return;
-  std::unique_lock<std::mutex> lock(mu_);
-  stats_.bytes_in_use -= static_cast<int64_t>(block.capacity);
-  if (static_cast<size_t>(stats_.bytes_cached) + block.capacity <= cache_limit_bytes_) {
-    free_.emplace(block.capacity, block.data);
-    stats_.bytes_cached += static_cast<int64_t>(block.capacity);
-    return;
+  {
+    absl::MutexLock lock(&mu_);
+    stats_.bytes_in_use -= static_cast<int64_t>(block.capacity);
+    if (static_cast<size_t>(stats_.bytes_cached) + block.capacity <= cache_limit_bytes_) {
+      free_.emplace(block.capacity, block.data);
+      stats_.bytes_cached += static_cast<int64_t>(block.capacity);
+      return;
+    }
   }
-  lock.unlock();
   std::free(block.data);
 }
 
 AllocatorStats CpuAllocator::stats() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return stats_;
 }
 
 void CpuAllocator::EmptyCache() {
   std::multimap<size_t, void*> blocks;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     blocks.swap(free_);
     stats_.bytes_cached = 0;
   }
@@ -71,7 +72,7 @@ void CpuAllocator::EmptyCache() {
 }
 
 void CpuAllocator::set_cache_limit_bytes(size_t limit) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   cache_limit_bytes_ = limit;
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Distributed training on loopback, real processes: the equivalence invariant (W = 1, 2, 3
-# workers, 3 with uneven shards, end with the parameters of the standalone trainer after the
-# same steps, within 1e-5 relative) and the bad-input paths (wrong job id or token, a worker
+# workers, 3 with uneven shards, and 2 workers of 2 threads each, end with the parameters of
+# the standalone trainer after the same steps, within 1e-5 relative) and the bad-input paths (wrong job id or token, a worker
 # that never registers, an unreachable coordinator).
 set -uo pipefail
 worker=$1 coordinator=$2 compare=$3
@@ -19,20 +19,23 @@ source "$(dirname "$0")/start_coordinator.sh"
   || fail "standalone run failed"
 reference=$(ls "$tmp/standalone"/checkpoint-*.ckpt | tail -1)
 
-for world in 1 2 3; do
-  start_coordinator "$tmp/coord$world.log" --world_size=$world "${job[@]}" --run_dir="$tmp/w$world"
+# WxT: W workers of T threads (T > 1: each worker splits its shard over its threads, and the
+# gradient buckets are all-reduced after the split's sum).
+for spec in 1x1 2x1 3x1 2x2; do
+  world=${spec%x*} threads=${spec#*x}
+  start_coordinator "$tmp/coord$spec.log" --world_size=$world "${job[@]}" --threads=$threads --run_dir="$tmp/w$spec"
   pids=()
   for ((r = 0; r < world; r++)); do
-    "$worker" --coordinator=127.0.0.1:$port --collective_timeout=30s > "$tmp/w$world-r$r.log" 2>&1 &
+    "$worker" --coordinator=127.0.0.1:$port --collective_timeout=30s > "$tmp/w$spec-r$r.log" 2>&1 &
     pids+=($!)
   done
   for pid in "${pids[@]}"; do wait "$pid" || fail "a worker of the W=$world job failed"; done
   wait $coord_pid || fail "the W=$world coordinator failed"
-  grep -q '"world_size": '$world "$tmp/coord$world.log" || fail "W=$world: no summary line"
-  grep -q '"steps": 20' "$tmp/coord$world.log" || fail "W=$world: expected 20 steps"
-  out=$("$compare" "$(ls "$tmp/w$world"/checkpoint-*.ckpt | tail -1)" "$reference" 1e-5) \
-    || fail "W=$world ended with other parameters than the standalone trainer: $out"
-  echo "W=$world: $out"
+  grep -q '"world_size": '$world "$tmp/coord$spec.log" || fail "W=$world: no summary line"
+  grep -q '"steps": 20' "$tmp/coord$spec.log" || fail "W=$world: expected 20 steps"
+  out=$("$compare" "$(ls "$tmp/w$spec"/checkpoint-*.ckpt | tail -1)" "$reference" 1e-5) \
+    || fail "W=$world, $threads thread(s) each, ended with other parameters than the standalone trainer: $out"
+  echo "W=$world x $threads thread(s): $out"
 done
 
 # Resume: a W=2 job killed (SIGKILL, all processes) after its first checkpoint and resumed

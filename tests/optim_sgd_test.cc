@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -463,6 +464,73 @@ TEST(SgdDescent, FitsALineWithMomentum) {
   }
   EXPECT_NEAR(Values(w)[0], 2.0, 1e-9);
   EXPECT_NEAR(Values(b)[0], 1.0, 1e-9);
+}
+
+// ---- Step(parts, run_parts): the update in slices, for several threads ------------------
+
+// Parameters of odd sizes (so slices are uneven), one of them non-contiguous, float32.
+std::vector<Tensor> PartsParams() {
+  Generator gen(5);
+  Tensor a = randn({7, 5}, gen).requires_grad_();
+  Tensor b = randn({13}, gen).requires_grad_();
+  Tensor c = randn({4, 3}, gen).t().requires_grad_();  // a non-contiguous leaf: the unfused path
+  Tensor d = randn({2}, gen).requires_grad_();
+  return {a, b, c, d};
+}
+
+std::vector<Tensor> CloneParams(const std::vector<Tensor>& ps) {
+  std::vector<Tensor> out;
+  for (const Tensor& p : ps) {
+    Tensor c = p.detach().clone();
+    if (!p.is_contiguous()) c = p.detach().t().clone().t();  // the same layout
+    out.push_back(c.requires_grad_());
+  }
+  return out;
+}
+
+TEST(SgdParts, SlicesOnThreadsEqualOneWholeStepExactly) {
+  for (const SgdOptions& o : {SgdOptions{.lr = 0.1}, SgdOptions{.lr = 0.1, .momentum = 0.9},
+                              SgdOptions{.lr = 0.05, .momentum = 0.8, .dampening = 0.3, .weight_decay = 0.01},
+                              SgdOptions{.lr = 0.1, .momentum = 0.9, .weight_decay = 0.1, .nesterov = true}}) {
+    std::vector<Tensor> whole = PartsParams(), sliced = CloneParams(whole);
+    ASSERT_FALSE(sliced[2].is_contiguous());
+    auto sgd_whole = MakeSgd(whole, o), sgd_sliced = MakeSgd(sliced, o);
+    ASSERT_NE(sgd_whole, nullptr);
+    ASSERT_NE(sgd_sliced, nullptr);
+    Generator gen(11);
+    for (int step = 0; step < 3; ++step) {
+      for (size_t i = 0; i < whole.size(); ++i) {
+        Tensor g = randn(whole[i].shape(), gen);
+        whole[i].set_grad(g.clone());
+        sliced[i].set_grad(g.clone());
+      }
+      sgd_whole->Step();
+      // Three parts on three threads, started in reverse order.
+      sgd_sliced->Step(3, [](absl::FunctionRef<void(int)> part) {
+        std::vector<std::thread> threads;
+        for (int p = 2; p >= 0; --p) threads.emplace_back([part, p] { part(p); });
+        for (std::thread& t : threads) t.join();
+      });
+      for (size_t i = 0; i < whole.size(); ++i) {
+        EXPECT_EQ(Values(whole[i]), Values(sliced[i])) << "parameter " << i << " step " << step + 1
+                                                       << " momentum " << o.momentum;
+      }
+    }
+    EXPECT_EQ(sgd_sliced->steps(), 3);
+  }
+}
+
+TEST(SgdParts, MorePartsThanElementsAndABadCount) {
+  Tensor p = F64({1.0, 2.0}, {2}).requires_grad_();
+  auto sgd = MakeSgd({p}, {.lr = 0.5});
+  p.set_grad(F64({1.0, -1.0}, {2}));
+  int calls = 0;
+  sgd->Step(5, [&](absl::FunctionRef<void(int)> part) {
+    for (int i = 0; i < 5; ++i, ++calls) part(i);
+  });
+  EXPECT_EQ(calls, 5);
+  EXPECT_TRUE(HasValues(p, {2}, {0.5, 2.5}, 1e-15));
+  EXPECT_TRUE(ThrowsTensorError([&] { sgd->Step(0, [](absl::FunctionRef<void(int)>) {}); }, {"parts >= 1"}));
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Trainer: the loss of a step is normalised by the GLOBAL batch (two half-batch shards with
 // their gradients summed give exactly one whole-batch step: the data-parallel invariant),
 // checkpoints restore everything, and resuming continues the same run.
+#include <cmath>
 #include <filesystem>
 #include <numeric>
 
@@ -127,6 +128,71 @@ TEST(TrainerTest, BadCheckpointsLeaveTheTrainerUnchanged) {
   EXPECT_FALSE(t->LoadCheckpoint(dir + "/none.ckpt").ok());
   std::vector<Tensor> after = t->model().parameters();
   for (size_t i = 0; i < after.size(); ++i) EXPECT_TRUE(after[i].equal(before[i]));
+}
+
+// ---- Threads: the batch split (worker/batch_split.h) ------------------------------------
+
+JobConfig ThreadedConfig(int threads, bool split) {
+  JobConfig c = SmallConfig();
+  c.set_threads(threads);
+  c.set_split_batch(split);
+  return c;
+}
+
+TEST(TrainerTest, TwoOrThreeThreadsSplittingTheBatchTrainAsOneThreadDoes) {
+  data::Dataset d = Synthetic(64);
+  auto one = Trainer::Create(ThreadedConfig(1, true), 20, 4).value();
+  ASSERT_FALSE(one->splits_batches());
+  for (int threads : {2, 3}) {
+    auto split = Trainer::Create(ThreadedConfig(threads, true), 20, 4).value();
+    ASSERT_TRUE(split->splits_batches());
+    auto reference = Trainer::Create(ThreadedConfig(1, true), 20, 4).value();
+    for (int step = 0; step < 10; ++step) {
+      // Uneven batches too (21 rows over 2 or 3 lanes); by indices and by gathered tensors.
+      std::vector<int64_t> batch = Range(step * 3, step * 3 + 21);
+      absl::StatusOr<double> a = reference->Step(d, batch, 21);
+      absl::StatusOr<double> b = step % 2 ? split->Step(d, batch, 21) : [&] {
+        Tensor x, y;
+        d.Gather(batch.data(), 21, {}, &x, &y);
+        return split->StepOn(x, y, 21);
+      }();
+      ASSERT_TRUE(a.ok() && b.ok()) << a.status() << b.status();
+      EXPECT_NEAR(*a, *b, 1e-4 * std::abs(*a)) << "step " << step;
+    }
+    std::vector<Tensor> pa = reference->model().parameters(), pb = split->model().parameters();
+    for (size_t i = 0; i < pa.size(); ++i) {
+      EXPECT_TRUE(pa[i].allclose(pb[i], 1e-5, 1e-6)) << threads << " threads, parameter " << i;
+    }
+    // Evaluation on the lanes counts the same.
+    EvalResult ea = reference->Evaluate(d), eb = split->Evaluate(d);
+    EXPECT_EQ(ea.count, eb.count);
+    EXPECT_EQ(ea.correct, eb.correct);
+    EXPECT_NEAR(ea.loss_sum, eb.loss_sum, 1e-4 * ea.loss_sum);
+  }
+}
+
+TEST(TrainerTest, EvaluateOnLanesCoversEveryChunk) {
+  // 2,500 samples: chunks of 1,000, 1,000 and 500 over 2 lanes.
+  data::Dataset d = Synthetic(2500);
+  auto one = Trainer::Create(ThreadedConfig(1, true), 20, 4).value();
+  auto two = Trainer::Create(ThreadedConfig(2, true), 20, 4).value();
+  EvalResult a = one->Evaluate(d), b = two->Evaluate(d);
+  EXPECT_EQ(b.count, 2500);
+  EXPECT_EQ(a.correct, b.correct);
+  EXPECT_NEAR(a.loss_sum, b.loss_sum, 1e-4 * a.loss_sum);
+}
+
+TEST(TrainerTest, SplitBatchOffUsesOneForwardAndABadIndexIsAnError) {
+  auto gemm_threads = Trainer::Create(ThreadedConfig(2, false), 20, 4).value();
+  EXPECT_FALSE(gemm_threads->splits_batches());
+  data::Dataset d = Synthetic(64);
+  auto split = Trainer::Create(ThreadedConfig(2, true), 20, 4).value();
+  std::vector<int64_t> bad = {0, 1, 64};
+  absl::StatusOr<double> s = split->Step(d, bad, 3);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.status().message().find("sample index 64 is outside the dataset [0, 64)"), absl::string_view::npos)
+      << s.status();
 }
 
 }  // namespace

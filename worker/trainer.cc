@@ -1,6 +1,8 @@
 #include "worker/trainer.h"
 
 #include <algorithm>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -33,13 +35,26 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const JobConfig& config
   if (!init.ok()) return init.status();
   absl::StatusOr<optim::Schedule> schedule = MakeSchedule(config);
   if (!schedule.ok()) return schedule.status();
-  set_num_threads(config.threads());
+  // Several threads on the CPU: a lane each, with one BLAS thread (Note [Batch split]).
+  const int threads = config.threads() == 0 ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))
+                                            : config.threads();
+  const bool split = device.is_cpu() && config.split_batch() && threads > 1;
+  set_num_threads(split ? 1 : threads);
 
   std::vector<int64_t> sizes{input_features};
   for (int64_t h : HiddenSizes(config)) sizes.push_back(h);
   sizes.push_back(num_classes);
   Generator gen(config.seed());
   std::shared_ptr<nn::Sequential> model = nn::MakeMlp(sizes, *activation, *init, gen);
+  std::unique_ptr<BatchSplit> batch_split;
+  if (split) {
+    std::vector<std::shared_ptr<nn::Module>> replicas;
+    for (int lane = 0; lane < threads; ++lane) {
+      Generator unused(0);  // the replicas' own weights are replaced by the model's
+      replicas.push_back(nn::MakeMlp(sizes, *activation, *init, unused));
+    }
+    batch_split = std::make_unique<BatchSplit>(*model, std::move(replicas));
+  }
   try {
     model->to(device);
   } catch (const TensorError& e) {
@@ -54,13 +69,14 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const JobConfig& config
                                                .weight_decay = config.weight_decay(),
                                                .nesterov = config.nesterov()});
   if (!sgd.ok()) return sgd.status();
-  return std::unique_ptr<Trainer>(new Trainer(config, std::move(model), *std::move(sgd), *schedule, device));
+  return std::unique_ptr<Trainer>(
+      new Trainer(config, std::move(model), *std::move(sgd), *schedule, device, std::move(batch_split)));
 }
 
 Trainer::Trainer(JobConfig config, std::shared_ptr<nn::Sequential> model, std::unique_ptr<optim::Sgd> sgd,
-                 optim::Schedule schedule, Device device)
+                 optim::Schedule schedule, Device device, std::unique_ptr<BatchSplit> batch_split)
     : config_(std::move(config)), model_(std::move(model)), sgd_(std::move(sgd)), schedule_(schedule),
-      device_(device) {
+      device_(device), batch_split_(std::move(batch_split)) {
   norm_ = {.mean = config_.normalize_mean(), .std = config_.normalize_std()};
   if (device_.is_cuda()) {
     // Gather into pinned memory, so the copy to the GPU overlaps the host (Dataset::Gather keeps
@@ -79,6 +95,18 @@ void Trainer::SetEpoch(int64_t epoch) { sgd_->set_lr(schedule_.LearningRate(epoc
 
 absl::StatusOr<double> Trainer::Step(const data::Dataset& data, std::span<const int64_t> indices,
                                      int64_t global_batch) {
+  if (batch_split_) {
+    // The lanes gather their own rows; a bad index is the caller's input, not a failed step.
+    for (int64_t i : indices) {
+      if (i < 0 || i >= data.size()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("training step: sample index ", i, " is outside the dataset [0, ", data.size(), ")"));
+      }
+    }
+    return RunStep(global_batch, [&] {
+      return StepLoss{.tensor = Tensor(), .value = batch_split_->ForwardBackward(data, indices, norm_, static_cast<double>(global_batch))};
+    });
+  }
   try {
     data.Gather(indices.data(), static_cast<int64_t>(indices.size()), norm_, &x_, &y_);
   } catch (const TensorError& e) {
@@ -88,18 +116,33 @@ absl::StatusOr<double> Trainer::Step(const data::Dataset& data, std::span<const 
 }
 
 absl::StatusOr<double> Trainer::StepOn(const Tensor& x, const Tensor& y, int64_t global_batch) {
-  try {
+  return RunStep(global_batch, [&] {
+    if (batch_split_ && x.device().is_cpu()) {
+      return StepLoss{.tensor = Tensor(), .value = batch_split_->ForwardBackward(x, y, static_cast<double>(global_batch))};
+    }
     Tensor loss = nn::cross_entropy(model_->Forward(x.to(device_)), y.to(device_), static_cast<double>(global_batch));
     loss.backward();
+    return StepLoss{.tensor = loss};
+  });
+}
+
+absl::StatusOr<double> Trainer::RunStep(int64_t global_batch, absl::FunctionRef<StepLoss()> forward_backward) {
+  try {
+    const StepLoss loss = forward_backward();
     if (sync_ != nullptr) {
       const absl::Time start = absl::Now();
       absl::Status s = sync_->Finish();
       last_sync_seconds_ = absl::ToDoubleSeconds(absl::Now() - start);
       if (!s.ok()) return s;
     }
-    sgd_->Step();
+    if (batch_split_) {
+      sgd_->Step(batch_split_->size(), [&](absl::FunctionRef<void(int)> part) { batch_split_->lanes().Run(part); });
+    } else {
+      sgd_->Step();
+    }
     sgd_->ZeroGrad();
-    return loss.item() * static_cast<double>(global_batch);
+    // Read after the update: on a GPU, item() waits for the step's kernels.
+    return (loss.tensor.defined() ? loss.tensor.item() : loss.value) * static_cast<double>(global_batch);
   } catch (const TensorError& e) {
     // Programming errors surface as a Status at this boundary (the step loop), not a crash.
     return absl::InternalError(absl::StrCat("training step failed: ", e.what()));
@@ -107,26 +150,41 @@ absl::StatusOr<double> Trainer::StepOn(const Tensor& x, const Tensor& y, int64_t
 }
 
 EvalResult Trainer::Evaluate(const data::Dataset& data, std::span<const int64_t> indices) {
-  autograd::NoGradGuard no_grad;
   std::vector<int64_t> all;
   if (indices.empty()) {
     all.resize(data.size());
     for (int64_t i = 0; i < data.size(); ++i) all[i] = i;
     indices = all;
   }
-  EvalResult r;
   constexpr int64_t kChunk = 1000;
-  Tensor x, y;
-  for (size_t start = 0; start < indices.size(); start += kChunk) {
-    const int64_t n = std::min<int64_t>(kChunk, static_cast<int64_t>(indices.size() - start));
-    data.Gather(indices.data() + start, n, norm_, &x, &y);
-    Tensor labels = y.to(device_);
-    Tensor logits = model_->Forward(x.to(device_));
-    r.loss_sum += nn::cross_entropy(logits, labels, 1.0).item();
-    r.correct += eq(logits.argmax(1), labels).sum().item<int64_t>();
-    r.count += n;
+  const int64_t chunks = (static_cast<int64_t>(indices.size()) + kChunk - 1) / kChunk;
+  // Chunks lane, lane + lanes, ...: with a batch split, each lane evaluates its own chunks.
+  auto evaluate = [&](int lane, int lanes) {
+    autograd::NoGradGuard no_grad;  // per thread
+    EvalResult r;
+    Tensor x, y;
+    for (int64_t chunk = lane; chunk < chunks; chunk += lanes) {
+      const int64_t start = chunk * kChunk;
+      const int64_t n = std::min<int64_t>(kChunk, static_cast<int64_t>(indices.size()) - start);
+      data.Gather(indices.data() + start, n, norm_, &x, &y);
+      Tensor labels = y.to(device_);
+      Tensor logits = model_->Forward(x.to(device_));
+      r.loss_sum += nn::cross_entropy(logits, labels, 1.0).item();
+      r.correct += eq(logits.argmax(1), labels).sum().item<int64_t>();
+      r.count += n;
+    }
+    return r;
+  };
+  if (!batch_split_) return evaluate(0, 1);
+  std::vector<EvalResult> parts(batch_split_->size());
+  batch_split_->lanes().Run([&](int lane) { parts[lane] = evaluate(lane, batch_split_->size()); });
+  EvalResult total;
+  for (const EvalResult& r : parts) {
+    total.correct += r.correct;
+    total.count += r.count;
+    total.loss_sum += r.loss_sum;
   }
-  return r;
+  return total;
 }
 
 absl::Status Trainer::SaveCheckpoint(const std::string& path, const TrainingState& state) const {

@@ -4,7 +4,9 @@
 // standalone worker drives it over whole batches; the distributed worker hands it its shard
 // of each global batch and plugs its gradient all-reduce in as a GradientSync. The loss of a
 // step is normalised by the GLOBAL batch size, so the gradients summed over all workers'
-// shards equal those of one process on the whole batch.
+// shards equal those of one process on the whole batch. On the CPU with config.threads() > 1
+// the same holds inside the process: each thread trains on a slice of the batch (BatchSplit,
+// unless config.split_batch() is false) and the update runs on the threads too.
 //
 //   ASSIGN_OR_RETURN(auto trainer, Trainer::Create(config, 784, 10));
 //   trainer->SetEpoch(0);
@@ -19,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "proto/job.pb.h"
@@ -26,6 +29,7 @@
 #include "tensor/nn/sequential.h"
 #include "tensor/optim/schedule.h"
 #include "tensor/optim/sgd.h"
+#include "worker/batch_split.h"
 
 namespace concord {
 
@@ -83,6 +87,10 @@ class Trainer {
   // Loads all of it or nothing: on error the model and optimizer are unchanged.
   absl::StatusOr<TrainingState> LoadCheckpoint(const std::string& path);
 
+  // True when the CPU threads split each batch (JobConfig.split_batch): Step() then gathers
+  // the samples on those threads, which is faster than a prefetch thread competing with them.
+  bool splits_batches() const { return batch_split_ != nullptr; }
+
   // Seconds the last step spent waiting for the gradient sync after backward.
   double last_sync_seconds() const { return last_sync_seconds_; }
 
@@ -93,7 +101,15 @@ class Trainer {
 
  private:
   Trainer(JobConfig config, std::shared_ptr<nn::Sequential> model, std::unique_ptr<optim::Sgd> sgd,
-          optim::Schedule schedule, Device device);
+          optim::Schedule schedule, Device device, std::unique_ptr<BatchSplit> batch_split);
+
+  // A step's loss (sum / global batch): a tensor still on the device, or a host value.
+  struct StepLoss {
+    Tensor tensor;
+    double value = 0;
+  };
+  // forward_backward, then the gradient sync and the optimizer update; the loss sum.
+  absl::StatusOr<double> RunStep(int64_t global_batch, absl::FunctionRef<StepLoss()> forward_backward);
 
   JobConfig config_;
   std::shared_ptr<nn::Sequential> model_;
@@ -103,6 +119,7 @@ class Trainer {
   GradientSync* sync_ = nullptr;
   double last_sync_seconds_ = 0;
   Device device_;
+  std::unique_ptr<BatchSplit> batch_split_;  // null unless the CPU threads split each batch
   Tensor x_, y_;  // host batch buffers, reused every step (pinned when training on a GPU)
 };
 

@@ -44,33 +44,61 @@ void Sgd::set_lr(double lr) {
 }
 
 void Sgd::Step() {
+  Step(1, [](absl::FunctionRef<void(int)> part) { part(0); });
+}
+
+void Sgd::Step(int parts, absl::FunctionRef<void(absl::FunctionRef<void(int)>)> run_parts) {
+  TENSOR_CHECK(parts >= 1, "SGD: expected parts >= 1, got ", parts);
   autograd::NoGradGuard no_grad;
   const SgdOptions& o = options_;
+  // Serially: which parameters take the fused kernel, and their momentum buffers.
+  std::vector<Tensor> grads(params_.size());
+  std::vector<char> fused(params_.size(), 0), first(params_.size(), 0);
   for (size_t i = 0; i < params_.size(); ++i) {
-    Tensor& p = params_[i];
-    Tensor g = p.grad();
+    const Tensor& p = params_[i];
+    grads[i] = p.grad();
+    const Tensor& g = grads[i];
     if (!g.defined()) continue;
-    if (p.is_contiguous() && g.is_contiguous() && g.dtype() == p.dtype() && g.device() == p.device()) {
-      // The fused kernel: one pass over p, g (and the buffer) instead of up to five ops.
-      Tensor& b = buffers_[i];
-      const bool first = o.momentum != 0 && !b.defined();
-      if (first) b = empty_like(p);
-      ops::SgdStep(p, g, b, o.lr, o.momentum, o.dampening, o.weight_decay, o.nesterov, first);
-      continue;
+    fused[i] = p.is_contiguous() && g.is_contiguous() && g.dtype() == p.dtype() && g.device() == p.device();
+    if (fused[i] && o.momentum != 0 && !buffers_[i].defined()) {
+      buffers_[i] = empty_like(p);
+      first[i] = 1;
     }
-    if (o.weight_decay != 0) g = g + p * o.weight_decay;
-    if (o.momentum != 0) {
-      Tensor& b = buffers_[i];
-      if (!b.defined()) {
-        b = g.clone();
-      } else {
-        b.mul_(o.momentum).add_(g, 1 - o.dampening);
-      }
-      g = o.nesterov ? g + b * o.momentum : b;
-    }
-    p.sub_(g, o.lr);
   }
+  run_parts([&](int part) {
+    autograd::NoGradGuard no_grad_here;  // per thread
+    for (size_t i = 0; i < params_.size(); ++i) {
+      if (!grads[i].defined()) continue;
+      if (!fused[i]) {
+        if (part == 0) StepUnfused(i, grads[i]);
+        continue;
+      }
+      // The fused kernel: one pass over p, g (and the buffer) instead of up to five ops.
+      const int64_t n = params_[i].numel(), begin = n * part / parts, end = n * (part + 1) / parts;
+      if (begin == end) continue;
+      auto slice = [&](const Tensor& t) { return parts == 1 ? t : t.view({n}).narrow(0, begin, end - begin); };
+      Tensor b = buffers_[i].defined() ? slice(buffers_[i]) : buffers_[i];
+      ops::SgdStep(slice(params_[i]), slice(grads[i]), b, o.lr, o.momentum, o.dampening, o.weight_decay, o.nesterov,
+                   first[i] != 0);
+    }
+  });
   ++steps_;
+}
+
+void Sgd::StepUnfused(size_t i, Tensor g) {
+  const SgdOptions& o = options_;
+  Tensor& p = params_[i];
+  if (o.weight_decay != 0) g = g + p * o.weight_decay;
+  if (o.momentum != 0) {
+    Tensor& b = buffers_[i];
+    if (!b.defined()) {
+      b = g.clone();
+    } else {
+      b.mul_(o.momentum).add_(g, 1 - o.dampening);
+    }
+    g = o.nesterov ? g + b * o.momentum : b;
+  }
+  p.sub_(g, o.lr);
 }
 
 void Sgd::ZeroGrad() { autograd::ZeroGrad(params_); }

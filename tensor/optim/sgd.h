@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "tensor/functions.h"
@@ -40,6 +41,11 @@ class Sgd {
   static absl::StatusOr<std::unique_ptr<Sgd>> Create(std::vector<Tensor> params, SgdOptions options);
 
   void Step();
+  // The same update cut into `parts` disjoint slices of every parameter, for several threads:
+  // run_parts(part_fn) must call part_fn(part) once for every part in [0, parts), in any order
+  // or concurrently, and return when all have returned (BatchSplit's lanes do:
+  // `sgd.Step(n, [&](auto fn) { lanes.Run(fn); })`). The result equals Step()'s exactly.
+  void Step(int parts, absl::FunctionRef<void(absl::FunctionRef<void(int)>)> run_parts);
   void ZeroGrad();
 
   double lr() const { return options_.lr; }
@@ -56,6 +62,8 @@ class Sgd {
 
  private:
   Sgd(std::vector<Tensor> params, SgdOptions options);
+  // Parameter i's update by separate ops (a non-contiguous parameter or gradient).
+  void StepUnfused(size_t i, Tensor g);
 
   std::vector<Tensor> params_;
   SgdOptions options_;
