@@ -124,6 +124,8 @@ void Tensor::set_data(const Tensor& data) const {
   impl_->dtype = from.dtype;
 }
 
+bool Tensor::sole_owner() const { return impl_ && impl_.use_count() == 1 && impl_->storage.use_count() == 1; }
+
 const std::shared_ptr<AutogradMeta>& Tensor::autograd_meta() const { return impl().autograd; }
 void Tensor::set_autograd_meta(std::shared_ptr<AutogradMeta> meta) const {
   TENSOR_CHECK(impl_ != nullptr, "set_autograd_meta: the tensor is undefined");

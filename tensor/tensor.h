@@ -234,6 +234,10 @@ class Tensor {
 
   // Identity of the underlying tensor object (not the storage): a view is another object.
   bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
+  // True when this handle is the only one to its tensor object and that object the only one
+  // using its storage: no other tensor can see or change its data (so autograd may adopt it as
+  // a leaf's .grad instead of copying it).
+  bool sole_owner() const;
 
  private:
   struct Impl {

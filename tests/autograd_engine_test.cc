@@ -51,6 +51,38 @@ TEST(AutogradEngine, GradientsAccumulateAcrossBackwards) {
   EXPECT_TRUE(x.grad().equal(tensor({0., 0.}, kFloat64)));
 }
 
+// Note [Adopting gradients]: a stale .grad nobody else sees is replaced by the backward's own
+// output (no copy); one that other tensors share (a gradient bucket's view, a handle the
+// caller kept) is written in place, so they see the new gradient.
+TEST(AutogradEngine, StaleGradAdoptsTheFreshGradientUnlessItIsShared) {
+  Tensor w = tensor({{1., 2.}, {3., 4.}}, kFloat64).requires_grad_();
+  Tensor x = tensor({{1., 0.}, {2., 1.}}, kFloat64);
+  mm(x, w).sum().backward();
+  const double* first = w.grad().data<double>();
+  autograd::ZeroGrad({w});
+  mm(x * 2, w).sum().backward();  // d/dw = (2x)^T 1
+  EXPECT_TRUE(w.grad().equal(tensor({{6., 6.}, {2., 2.}}, kFloat64)));
+  EXPECT_NE(w.grad().data<double>(), first) << "the fresh gradient should have been adopted";
+
+  // Shared through a view (as a bucket shares it): written in place.
+  Tensor flat = zeros({4}, TensorOptions(kFloat64));
+  w.set_grad(flat.view({2, 2}));
+  autograd::ZeroGrad({w});
+  mm(x, w).sum().backward();
+  EXPECT_TRUE(flat.equal(tensor({3., 3., 1., 1.}, kFloat64)));
+  EXPECT_EQ(w.grad().data<double>(), flat.data<double>());
+
+  // Shared through a handle the caller kept: written in place too.
+  Tensor kept = zeros({2, 2}, TensorOptions(kFloat64));
+  w.set_grad(kept);
+  autograd::ZeroGrad({w});
+  mm(x * 3, w).sum().backward();
+  EXPECT_TRUE(kept.equal(tensor({{9., 9.}, {3., 3.}}, kFloat64)));
+  // Not stale: accumulates in place, whoever holds it.
+  mm(x, w).sum().backward();
+  EXPECT_TRUE(kept.equal(tensor({{12., 12.}, {4., 4.}}, kFloat64)));
+}
+
 TEST(AutogradEngine, DiamondSumsBothPaths) {
   // y = x*x + x*3 uses x twice; d/dx = 2x + 3.
   Tensor x = tensor({2.}, kFloat64).requires_grad_();

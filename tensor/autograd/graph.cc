@@ -17,11 +17,26 @@ class AccumulateGrad final : public Node {
   explicit AccumulateGrad(std::shared_ptr<AutogradMeta> meta, Shape shape, DType dtype)
       : Node("AccumulateGrad"), meta_(std::move(meta)), shape_(std::move(shape)), dtype_(dtype) {}
 
+  // Note [Adopting gradients]
+  // A fresh gradient (a backward kernel's own output, contiguous, seen by nothing else) becomes
+  // the leaf's .grad as it is when .grad holds nothing worth keeping: undefined, or stale
+  // (lazily zeroed) with no other tensor sharing its storage. PyTorch steals the gradient the
+  // same way. A .grad that is a view of a flat gradient bucket shares its storage, so it is
+  // always written in place: the bucket keeps seeing it.
+  bool CanAdopt(const Tensor& acc, const Tensor& grad) const {
+    if (acc.defined() && !(meta_->grad_is_zero && acc.sole_owner())) return false;
+    return grad.dtype() == dtype_ && grad.is_contiguous() && grad.storage_offset() == 0 && grad.sole_owner() &&
+           (!acc.defined() || grad.device() == acc.device());
+  }
+
   std::vector<Tensor> Apply(const Tensor& grad) override {
     TENSOR_CHECK(grad.shape() == shape_, "backward: internal error: gradient of shape ",
                  ShapeToString(grad.shape()), " for a leaf of shape ", ShapeToString(shape_));
     Tensor& acc = meta_->grad;
-    if (!acc.defined()) {
+    if (CanAdopt(acc, grad)) {
+      acc = grad;  // no copy (see Note [Adopting gradients])
+      meta_->grad_is_zero = false;
+    } else if (!acc.defined()) {
       // A fresh buffer: grad may be a view of something else (an expanded scalar, say).
       acc = ops::CastCopy(grad, dtype_);
     } else if (meta_->grad_is_zero) {
