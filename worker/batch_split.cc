@@ -1,12 +1,14 @@
 // Note [Batch split]
 // An MLP's GEMMs at batch 100 are too small for OpenBLAS to spread well over two cores (the
 // 784-100-10 step ran no faster on two BLAS threads than on one), while two independent
-// forward/backward passes over half the batch each keep both cores busy: the same split that
-// data-parallel workers make across processes, inside one process with no all-reduce over a
-// network. Lane 0's replica writes its gradients straight into the model's .grad storage (its
-// .grad aliases the model's), so summing costs one pass per further lane, done on the lanes
-// over disjoint slices of every parameter. Lanes run their slices in a fixed order, so a run
-// is as repeatable as with one lane; it differs from a one-lane run by float rounding only.
+// forward/backward passes over half the batch each keep both cores busy: the split that
+// data-parallel workers make across processes, inside one process and with no all-reduce
+// over a network. Each lane's backward leaves its gradients in its replica's .grad (adopting
+// the GEMM outputs, Note [Adopting gradients] in tensor/autograd/graph.cc); the lanes then sum
+// them into the model's .grad over disjoint slices of every parameter, and the optimizer
+// updates the same slices on the same lanes (optim::Sgd::Step with parts), so a lane mostly
+// touches memory its own core wrote. The sum is taken in lane order, so a run is as
+// repeatable as with one lane; it differs from a one-lane run by float rounding only.
 #include "worker/batch_split.h"
 
 #include <algorithm>
@@ -63,10 +65,6 @@ void BatchSplit::ShareWeights() {
         r.set_data(p);
       }
     }
-    // Lane 0 accumulates into the model's own .grad (a gradient bucket's view when a
-    // GradientSync has replaced it, hence checked every step).
-    const Tensor& grad = p.autograd_meta()->grad;
-    if (!replica_params_[0][i].autograd_meta()->grad.is_same(grad)) replica_params_[0][i].set_grad(grad);
   }
 }
 
@@ -118,20 +116,28 @@ void BatchSplit::SumGradients(int lane, int used) {
     const Tensor& grad = params_[i].autograd_meta()->grad;
     const int64_t begin = grad.numel() * lane / lanes, end = grad.numel() * (lane + 1) / lanes;
     if (begin == end) continue;
-    Tensor out = FlatSlice(grad, begin, end);  // lane 0's gradient is already here
-    bool holds = HoldsGradient(replica_params_[0][i]);
-    for (int other = 1; other < used; ++other) {
-      const Tensor& r = replica_params_[other][i];
+    Tensor out = FlatSlice(grad, begin, end);
+    // The lanes that computed a gradient for this parameter; out = their sum, in one pass
+    // for the first two.
+    Tensor first, second;
+    for (int from = 0; from < used; ++from) {
+      const Tensor& r = replica_params_[from][i];
       if (!HoldsGradient(r)) continue;
       Tensor part = FlatSlice(r.autograd_meta()->grad, begin, end);
-      if (holds) {
-        out.add_(part);
+      if (!first.defined()) {
+        first = part;
+      } else if (!second.defined()) {
+        second = part;
+        add(first, second, out);
       } else {
-        out.copy_(part);
-        holds = true;
+        out.add_(part);
       }
     }
-    if (!holds) out.zero_();
+    if (!first.defined()) {
+      out.zero_();
+    } else if (!second.defined()) {
+      out.copy_(first);
+    }
   }
 }
 
