@@ -50,7 +50,7 @@ void OnRanks(int world, Fn fn) {
 }
 
 TEST(ReducerTest, BucketsAreReverseOrderedViewsWithASmallFirstOne) {
-  OnRanks(1, [](int, comm::Communicator& c) {
+  OnRanks(2, [](int, comm::Communicator& c) {
     auto model = Model();
     std::vector<Tensor> params = model->parameters();  // w1 [5,6], b1, w2 [4,5], b2, w3 [3,4], b3
     // First bucket up to 40 bytes, then up to 200: float64 elements are 8 bytes.
@@ -92,6 +92,31 @@ void ExpectSummedGradients(int world) {
         EXPECT_TRUE(got[i].grad().allclose(want[i].grad(), 1e-10, 1e-12))
             << "rank " << rank << " step " << step << " parameter " << i;
       }
+    }
+  });
+}
+
+TEST(ReducerTest, AloneItLeavesTheGradientsAloneAndKeepsItsOwnStopVote) {
+  OnRanks(1, [](int, comm::Communicator& c) {
+    auto model = Model();
+    std::vector<Tensor> params = model->parameters();
+    std::vector<Tensor> grads_before;
+    for (const Tensor& p : params) grads_before.push_back(p.grad());
+    Reducer reducer(c, {.timeout = absl::Seconds(10)});
+    ASSERT_TRUE(reducer.Attach(params).ok());
+    EXPECT_TRUE(reducer.bucket_layout().empty());
+    for (size_t i = 0; i < params.size(); ++i) {
+      EXPECT_EQ(params[i].grad().defined(), grads_before[i].defined()) << "parameter " << i;
+    }
+    Tensor w = tensor({1.}, kFloat64).requires_grad_();
+    Reducer alone(c, {.timeout = absl::Seconds(10)});
+    ASSERT_TRUE(alone.Attach({w}).ok());
+    for (int step = 0; step < 3; ++step) {
+      alone.VoteStop(step == 1);
+      (w * 2.0).sum().backward();
+      ASSERT_TRUE(alone.Finish().ok());
+      EXPECT_EQ(alone.stop_agreed(), step == 1) << "step " << step;
+      EXPECT_TRUE(w.grad().equal(tensor({2.0 * (step + 1)}, kFloat64)));  // accumulating: no ZeroGrad here
     }
   });
 }

@@ -9,6 +9,9 @@ Reducer::Reducer(comm::Communicator& comm, ReducerOptions options) : comm_(comm)
 absl::Status Reducer::Attach(const std::vector<Tensor>& params) {
   if (!params_.empty()) return absl::FailedPreconditionError("Reducer: Attach called twice");
   params_ = params;
+  // Alone, the sum is the gradient itself: no buckets and no hooks, so each .grad stays the
+  // trainer's own (backward may adopt its fresh gradients, Note [Adopting gradients]).
+  if (comm_.world_size() == 1) return absl::OkStatus();
   bucket_of_.assign(params.size(), -1);
   ready_.assign(params.size(), false);
   if (params.empty()) return absl::OkStatus();
@@ -56,12 +59,10 @@ absl::Status Reducer::Attach(const std::vector<Tensor>& params) {
     if (current_bytes >= limit) close_bucket();
   }
   close_bucket();
-  if (comm_.world_size() > 1) {
-    for (Bucket& bucket : buckets_) {
-      absl::StatusOr<int> handle = comm_.RegisterAllReduce(bucket.flat);
-      if (!handle.ok()) return handle.status();
-      bucket.handle = *handle;
-    }
+  for (Bucket& bucket : buckets_) {
+    absl::StatusOr<int> handle = comm_.RegisterAllReduce(bucket.flat);
+    if (!handle.ok()) return handle.status();
+    bucket.handle = *handle;
   }
   for (size_t p = 0; p < params.size(); ++p) {
     params[p].register_grad_ready_hook([this, p](const Tensor&) { OnGradReady(static_cast<int>(p)); });
@@ -83,12 +84,15 @@ void Reducer::LaunchReadyBuckets() {
       // The stop vote, last element of the last bucket (see Note [Stopping together]).
       bucket.flat.narrow(0, bucket.flat.numel() - 1, 1).fill_(vote_stop_ ? 1 : 0);
     }
-    // Alone, the sum is the bucket itself: no trip through the communication thread.
-    if (comm_.world_size() > 1) bucket.work = comm_.AllReduceRegisteredAsync(bucket.handle);
+    bucket.work = comm_.AllReduceRegisteredAsync(bucket.handle);
   }
 }
 
 absl::Status Reducer::Finish() {
+  if (comm_.world_size() == 1) {
+    stop_agreed_ = vote_stop_;
+    return absl::OkStatus();
+  }
   // Parameters that got no gradient this step: their (lazily zeroed) views must hold zeros.
   for (size_t p = 0; p < params_.size(); ++p) {
     if (!ready_[p]) {

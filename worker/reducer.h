@@ -8,7 +8,8 @@
 // its grad-ready hook counts down its bucket; a full bucket's all-reduce starts at once on
 // the communicator's thread (buckets strictly in order), overlapping the rest of backward.
 // Finish() launches what is left (a parameter that got no gradient contributes zeros) and
-// waits for every bucket, with a deadline.
+// waits for every bucket, with a deadline. With world size 1 there is nothing to reduce:
+// Attach leaves the gradients alone and makes no buckets.
 //
 // Note [Stopping together]: a job asked to stop must end at one step on every rank, or a rank
 // waits forever in a collective its peers never join. The last bucket launched each step
@@ -40,7 +41,7 @@ class Reducer final : public GradientSync {
   absl::Status Attach(const std::vector<Tensor>& params) override;
   absl::Status Finish() override;
 
-  // Parameter indices per bucket, in launch order (for tests and logs).
+  // Parameter indices per bucket, in launch order (for tests and logs); none at world size 1.
   std::vector<std::vector<int>> bucket_layout() const;
 
   // This rank's stop vote for the current step (see Note [Stopping together]); set before
