@@ -1,6 +1,7 @@
 #include "worker/coordinator_client.h"
 
 #include <chrono>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -108,6 +109,12 @@ CoordinatorClient::~CoordinatorClient() {
   }
   cv_.notify_all();
   if (reader_.joinable()) reader_.join();
+  {
+    std::lock_guard<std::mutex> lock(report_mu_);
+    reports_stopping_ = true;  // a report in flight ends at its deadline
+  }
+  report_cv_.notify_all();
+  if (reporter_.joinable()) reporter_.join();
 }
 
 absl::StatusOr<RegisterResponse> CoordinatorClient::Register(const std::string& host, const std::string& device,
@@ -135,6 +142,46 @@ absl::Status CoordinatorClient::Report(const StepReport& report) {
   grpc::ClientContext context;
   SetDeadline(&context, absl::Seconds(10));
   return FromGrpc(stub_->ReportSteps(&context, request, &response), "ReportSteps", address_);
+}
+
+void CoordinatorClient::ReportAsync(StepReport report) {
+  {
+    std::lock_guard<std::mutex> lock(report_mu_);
+    reports_.push_back(std::move(report));
+    if (!reporter_.joinable()) reporter_ = std::thread([this] { SendReports(); });
+  }
+  report_cv_.notify_all();
+}
+
+void CoordinatorClient::SendReports() {
+  std::unique_lock<std::mutex> lock(report_mu_);
+  for (;;) {
+    report_cv_.wait(lock, [&] { return reports_stopping_ || !reports_.empty(); });
+    if (reports_.empty()) return;  // stopping, nothing left
+    StepReport report = std::move(reports_.front());
+    reports_.pop_front();
+    report_in_flight_ = true;
+    lock.unlock();
+    absl::Status s = Report(report);
+    lock.lock();
+    report_in_flight_ = false;
+    if (!s.ok() && report_error_.ok()) report_error_ = s;
+    report_cv_.notify_all();
+  }
+}
+
+absl::Status CoordinatorClient::FlushReports(absl::Duration timeout) {
+  std::unique_lock<std::mutex> lock(report_mu_);
+  const bool sent = report_cv_.wait_for(lock, absl::ToChronoMilliseconds(timeout),
+                                        [&] { return reports_.empty() && !report_in_flight_; });
+  absl::Status error = std::exchange(report_error_, absl::OkStatus());
+  if (!error.ok()) return error;
+  if (!sent) {
+    return absl::DeadlineExceededError(absl::StrCat(reports_.size() + (report_in_flight_ ? 1 : 0),
+                                                    " step report(s) to the coordinator at ", address_,
+                                                    " still unsent after ", absl::FormatDuration(timeout)));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status CoordinatorClient::Shutdown(const std::string& reason) {

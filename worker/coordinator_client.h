@@ -3,7 +3,8 @@
 // CoordinatorClient: a worker's side of proto/trainer.proto. Connect retries with backoff up
 // to a deadline; every call has a deadline; store() is a comm::KeyValueStore over the
 // coordinator's rendezvous RPCs (what Gloo rendezvous through); the shard feed is read on a
-// background thread into a small buffer, so a step never waits on the coordinator.
+// background thread into a small buffer, and step reports go out on another (ReportAsync),
+// so a step never waits on the coordinator.
 #ifndef CONCORD_WORKER_COORDINATOR_CLIENT_H_
 #define CONCORD_WORKER_COORDINATOR_CLIENT_H_
 
@@ -37,6 +38,12 @@ class CoordinatorClient {
   comm::KeyValueStore& store() { return *store_; }
 
   absl::Status Report(const StepReport& report);
+  // Queues a report and returns at once; a background thread sends the queued reports in
+  // order, each with Report's deadline. A failed one is not retried: FlushReports returns it.
+  void ReportAsync(StepReport report);
+  // Waits up to timeout for every queued report to be sent. The first failure since the last
+  // call, or DeadlineExceeded naming how many reports were still unsent.
+  absl::Status FlushReports(absl::Duration timeout);
   // Asks the coordinator to stop the job (every rank stops at one step, with a checkpoint).
   absl::Status Shutdown(const std::string& reason);
   absl::StatusOr<HeartbeatResponse::Action> Heartbeat(int64_t step);
@@ -52,6 +59,7 @@ class CoordinatorClient {
  private:
   CoordinatorClient(std::string address, std::shared_ptr<grpc::Channel> channel, Caller caller);
   void ReadShards(int64_t from_step, size_t buffered);
+  void SendReports();
 
   std::string address_;
   std::shared_ptr<grpc::Channel> channel_;
@@ -67,6 +75,15 @@ class CoordinatorClient {
   bool stopping_ = false;
   std::unique_ptr<grpc::ClientContext> stream_context_;
   std::thread reader_;
+
+  // ReportAsync's queue and sender thread (started by the first report).
+  std::mutex report_mu_;
+  std::condition_variable report_cv_;
+  std::deque<StepReport> reports_;
+  bool report_in_flight_ = false;
+  bool reports_stopping_ = false;
+  absl::Status report_error_;  // the first failure since the last FlushReports
+  std::thread reporter_;
 };
 
 }  // namespace concord

@@ -357,11 +357,13 @@ absl::StatusOr<RunSummary> RunDistributed(const DistributedOptions& options, std
     }
     if (last) report.set_done(true);
     if (report.steps() >= 20 || epoch_end || last) {
-      if (absl::Status s = c.Report(report); !s.ok()) out << "rank " << rank << ": " << s.message() << "\n";
+      c.ReportAsync(std::move(report));  // sent on the client's thread: the loop goes on
       report.Clear();
     }
     if (last) break;
   }
+  // The last report says this rank is done: the coordinator waits for it.
+  if (absl::Status s = c.FlushReports(absl::Seconds(20)); !s.ok()) out << "rank " << rank << ": " << s.message() << "\n";
   summary.train_samples_per_sec = trained / std::max(train_seconds, 1e-9);
   return summary;
 }

@@ -1,0 +1,102 @@
+// CoordinatorClient's asynchronous step reports against a real gRPC server on loopback (a
+// stand-in coordinator that only takes reports): ReportAsync returns before the coordinator
+// answers, reports arrive in order, FlushReports waits for them, returns a failed report's
+// error once, and gives DeadlineExceeded when the coordinator does not answer in time.
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "grpcpp/grpcpp.h"
+#include "proto/trainer.grpc.pb.h"
+#include "worker/coordinator_client.h"
+
+namespace concord {
+namespace {
+
+class ReportSink final : public Coordinator::Service {
+ public:
+  grpc::Status ReportSteps(grpc::ServerContext*, const StepReport* report, ReportResponse*) override {
+    if (hold_) release_.WaitForNotificationWithTimeout(absl::Seconds(30));
+    std::lock_guard<std::mutex> lock(mu_);
+    steps_.push_back(report->step());
+    if (report->step() == fail_step_) return grpc::Status(grpc::StatusCode::INTERNAL, "no room for step reports");
+    return grpc::Status::OK;
+  }
+  std::vector<int64_t> steps() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return steps_;
+  }
+  bool hold_ = false;             // answer only after release_
+  absl::Notification release_;
+  int64_t fail_step_ = -1;        // the report of this step fails
+
+ private:
+  std::mutex mu_;
+  std::vector<int64_t> steps_;
+};
+
+struct Server {
+  explicit Server(ReportSink* sink) {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(sink);
+    server = builder.BuildAndStart();
+  }
+  ~Server() { server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1)); }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port); }
+  int port = 0;
+  std::unique_ptr<grpc::Server> server;
+};
+
+StepReport At(int64_t step) {
+  StepReport r;
+  r.set_step(step);
+  return r;
+}
+
+TEST(CoordinatorClientTest, ReportsGoOutInOrderWithoutHoldingTheCaller) {
+  ReportSink sink;
+  sink.hold_ = true;
+  Server server(&sink);
+  auto client = CoordinatorClient::Connect(server.address(), "job", "", absl::Seconds(10)).value();
+  const absl::Time start = absl::Now();
+  for (int64_t step = 0; step < 5; ++step) client->ReportAsync(At(step));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(1)) << "ReportAsync waited for the coordinator";
+  EXPECT_TRUE(sink.steps().empty());
+  sink.release_.Notify();
+  ASSERT_TRUE(client->FlushReports(absl::Seconds(10)).ok());
+  EXPECT_EQ(sink.steps(), (std::vector<int64_t>{0, 1, 2, 3, 4}));
+}
+
+TEST(CoordinatorClientTest, FlushReturnsAFailedReportOnceAndTheRestStillGoOut) {
+  ReportSink sink;
+  sink.fail_step_ = 1;
+  Server server(&sink);
+  auto client = CoordinatorClient::Connect(server.address(), "job", "", absl::Seconds(10)).value();
+  for (int64_t step = 0; step < 3; ++step) client->ReportAsync(At(step));
+  absl::Status s = client->FlushReports(absl::Seconds(10));
+  EXPECT_EQ(s.code(), absl::StatusCode::kInternal) << s;
+  EXPECT_NE(s.message().find("no room for step reports"), absl::string_view::npos) << s;
+  EXPECT_EQ(sink.steps(), (std::vector<int64_t>{0, 1, 2}));
+  EXPECT_TRUE(client->FlushReports(absl::Seconds(10)).ok());
+}
+
+TEST(CoordinatorClientTest, FlushGivesUpAtItsDeadline) {
+  ReportSink sink;
+  sink.hold_ = true;
+  Server server(&sink);
+  auto client = CoordinatorClient::Connect(server.address(), "job", "", absl::Seconds(10)).value();
+  client->ReportAsync(At(0));
+  client->ReportAsync(At(1));
+  absl::Status s = client->FlushReports(absl::Milliseconds(300));
+  EXPECT_EQ(s.code(), absl::StatusCode::kDeadlineExceeded) << s;
+  EXPECT_NE(s.message().find("2 step report(s)"), absl::string_view::npos) << s;
+  sink.release_.Notify();  // lets the client's thread finish before it is destroyed
+}
+
+}  // namespace
+}  // namespace concord
