@@ -68,6 +68,14 @@ TEST(IdxTest, ParsesImagesAndLabels) {
   absl::StatusOr<IdxArray> lab = ParseIdx(Labels({3, 1, 4}), "lab", 1);
   ASSERT_TRUE(lab.ok());
   EXPECT_EQ(lab->data, (std::vector<uint8_t>{3, 1, 4}));
+  // The same checks without the copy: where the data starts.
+  const std::string bytes = Images(2, 3, 4);
+  absl::StatusOr<IdxLayout> layout = ParseIdxLayout(bytes, "img", 3);
+  ASSERT_TRUE(layout.ok()) << layout.status();
+  EXPECT_EQ(layout->dims, (std::vector<int64_t>{2, 3, 4}));
+  EXPECT_EQ(layout->offset, 16u);
+  EXPECT_EQ(static_cast<uint8_t>(bytes[layout->offset + 5]), 35);
+  EXPECT_FALSE(ParseIdxLayout(bytes.substr(0, bytes.size() - 1), "img", 3).ok());
 }
 
 TEST(IdxTest, MalformedHeadersNameTheFieldAndOffset) {

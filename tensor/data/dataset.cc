@@ -9,14 +9,21 @@ namespace concord::data {
 
 absl::StatusOr<Dataset> Dataset::FromBytes(std::vector<uint8_t> images, std::vector<uint8_t> labels,
                                            int64_t features, int num_classes, std::string name) {
+  return Make(std::string(images.begin(), images.end()), 0, std::move(labels), features, num_classes,
+              std::move(name));
+}
+
+absl::StatusOr<Dataset> Dataset::Make(std::string images, size_t images_offset, std::vector<uint8_t> labels,
+                                      int64_t features, int num_classes, std::string name) {
   if (features <= 0) return absl::InvalidArgumentError(StrCat(name, ": features must be positive, got ", features));
   if (num_classes <= 0 || num_classes > 256) {
     return absl::InvalidArgumentError(StrCat(name, ": num_classes must be in [1, 256], got ", num_classes));
   }
-  if (images.size() != labels.size() * static_cast<size_t>(features)) {
+  const size_t pixels = images.size() - images_offset;
+  if (pixels != labels.size() * static_cast<size_t>(features)) {
     return absl::InvalidArgumentError(StrCat(name, ": ", labels.size(), " labels but ",
-                                             images.size() / static_cast<size_t>(features), " images of ", features,
-                                             " pixels (", images.size(), " bytes): the counts must agree"));
+                                             pixels / static_cast<size_t>(features), " images of ", features,
+                                             " pixels (", pixels, " bytes): the counts must agree"));
   }
   for (size_t i = 0; i < labels.size(); ++i) {
     if (labels[i] >= num_classes) {
@@ -29,6 +36,7 @@ absl::StatusOr<Dataset> Dataset::FromBytes(std::vector<uint8_t> images, std::vec
   d.features_ = features;
   d.num_classes_ = num_classes;
   d.images_ = std::move(images);
+  d.images_offset_ = images_offset;
   d.labels_ = std::move(labels);
   d.name_ = std::move(name);
   return d;
@@ -38,7 +46,7 @@ absl::StatusOr<Dataset> Dataset::FromIdxFiles(const std::string& images_path, co
                                               int num_classes) {
   absl::StatusOr<std::string> image_bytes = ReadFileMaybeGzip(images_path);
   if (!image_bytes.ok()) return image_bytes.status();
-  absl::StatusOr<IdxArray> images = ParseIdx(*image_bytes, images_path, 3);
+  absl::StatusOr<IdxLayout> images = ParseIdxLayout(*image_bytes, images_path, 3);
   if (!images.ok()) return images.status();
   absl::StatusOr<std::string> label_bytes = ReadFileMaybeGzip(labels_path);
   if (!label_bytes.ok()) return label_bytes.status();
@@ -48,8 +56,9 @@ absl::StatusOr<Dataset> Dataset::FromIdxFiles(const std::string& images_path, co
     return absl::InvalidArgumentError(StrCat(images_path, " holds ", images->dims[0], " images but ", labels_path,
                                              " holds ", labels->dims[0], " labels: the counts must agree"));
   }
-  return FromBytes(std::move(images->data), std::move(labels->data), images->dims[1] * images->dims[2], num_classes,
-                   images_path);
+  // The pixels stay in the bytes as read: no copy of the largest buffer.
+  return Make(*std::move(image_bytes), images->offset, std::move(labels->data), images->dims[1] * images->dims[2],
+              num_classes, images_path);
 }
 
 namespace {

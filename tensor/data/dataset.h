@@ -37,7 +37,9 @@ class Dataset {
   int64_t features() const { return features_; }
   int num_classes() const { return num_classes_; }
   const std::string& name() const { return name_; }
-  const uint8_t* image(int64_t i) const { return images_.data() + i * features_; }
+  const uint8_t* image(int64_t i) const {
+    return reinterpret_cast<const uint8_t*>(images_.data()) + images_offset_ + i * features_;
+  }
   int64_t label(int64_t i) const { return labels_[i]; }
 
   // Gathers samples indices[0..n) into *x ([n, features] float32) and *y ([n] int64),
@@ -49,7 +51,13 @@ class Dataset {
   void GatherOneHot(const int64_t* indices, int64_t n, const Normalization& norm, Tensor* x, Tensor* t) const;
 
  private:
-  std::vector<uint8_t> images_;
+  // Checks and builds; the pixels are images[images_offset..] (an IDX file's bytes as read,
+  // kept without a copy).
+  static absl::StatusOr<Dataset> Make(std::string images, size_t images_offset, std::vector<uint8_t> labels,
+                                      int64_t features, int num_classes, std::string name);
+
+  std::string images_;
+  size_t images_offset_ = 0;
   std::vector<uint8_t> labels_;
   int64_t size_ = 0;
   int64_t features_ = 0;

@@ -5,13 +5,14 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "tensor/error.h"
 
 namespace concord::data {
 
-absl::StatusOr<IdxArray> ParseIdx(std::string_view bytes, std::string_view name, int expected_ndim) {
+absl::StatusOr<IdxLayout> ParseIdxLayout(std::string_view bytes, std::string_view name, int expected_ndim) {
   if (bytes.size() < 4) {
     return absl::InvalidArgumentError(StrCat(name, ": too short for an IDX header: ", bytes.size(),
                                              " bytes, need at least 4 (magic)"));
@@ -37,7 +38,7 @@ absl::StatusOr<IdxArray> ParseIdx(std::string_view bytes, std::string_view name,
     return absl::InvalidArgumentError(StrCat(name, ": truncated header: ", ndim, " dimensions need ", header,
                                              " bytes, the file has ", bytes.size()));
   }
-  IdxArray out;
+  IdxLayout out;
   uint64_t total = 1;
   for (int d = 0; d < ndim; ++d) {
     const uint8_t* q = p + 4 + 4 * d;
@@ -60,7 +61,16 @@ absl::StatusOr<IdxArray> ParseIdx(std::string_view bytes, std::string_view name,
                                              header, ", the file has ", have,
                                              total > have ? " (truncated)" : " (trailing bytes)"));
   }
-  out.data.assign(p + header, p + header + total);
+  out.offset = header;
+  return out;
+}
+
+absl::StatusOr<IdxArray> ParseIdx(std::string_view bytes, std::string_view name, int expected_ndim) {
+  absl::StatusOr<IdxLayout> layout = ParseIdxLayout(bytes, name, expected_ndim);
+  if (!layout.ok()) return layout.status();
+  IdxArray out;
+  out.dims = std::move(layout->dims);
+  out.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(layout->offset), bytes.end());
   return out;
 }
 

@@ -28,6 +28,14 @@ struct IdxArray {
 // expected_ndim: 3 for images, 1 for labels (0: any). name is used in messages.
 absl::StatusOr<IdxArray> ParseIdx(std::string_view bytes, std::string_view name, int expected_ndim);
 
+// ParseIdx's checks without the copy: the sizes, and where the data starts in bytes (it runs
+// to the end), for a caller that keeps the file's bytes.
+struct IdxLayout {
+  std::vector<int64_t> dims;
+  size_t offset = 0;
+};
+absl::StatusOr<IdxLayout> ParseIdxLayout(std::string_view bytes, std::string_view name, int expected_ndim);
+
 // The file's bytes, decompressed if gzip. Refuses more than max_bytes of output.
 absl::StatusOr<std::string> ReadFileMaybeGzip(const std::string& path, size_t max_bytes = size_t{1} << 30);
 
