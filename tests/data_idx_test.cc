@@ -141,6 +141,10 @@ TEST(DatasetTest, LoadsAFolderAndChecksCountsAndLabels) {
   EXPECT_EQ(d->train.size(), 4);
   EXPECT_EQ(d->train.features(), 4);
   EXPECT_EQ(d->test.label(1), 6);
+  // Pixel j of image i is (4 i + j) * 7 mod 256: the data starts right after the header.
+  EXPECT_EQ(d->train.image(0)[0], 0);
+  EXPECT_EQ(d->train.image(3)[3], static_cast<uint8_t>(15 * 7));
+  EXPECT_EQ(d->test.image(1)[2], static_cast<uint8_t>(6 * 7));
 
   WriteFile(dir + "/t10k-labels-idx1-ubyte", Labels({5, 6, 7}));
   absl::StatusOr<DatasetPair> mismatch = LoadDatasetDir(dir);
