@@ -20,6 +20,7 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "tests/status_testing.h"
+#include "tests/test_util.h"
 #include "tensor/functions.h"
 #include "worker/comm/communicator.h"
 #include "worker/comm/gloo_communicator.h"
@@ -36,12 +37,7 @@ GlooOptions Options(absl::Duration timeout = absl::Seconds(10)) {
   return options;
 }
 
-// Runs fn(rank) on one thread per rank and joins them.
-void OnRanks(int world, const std::function<void(int)>& fn) {
-  std::vector<std::thread> threads;
-  for (int r = 0; r < world; ++r) threads.emplace_back(fn, r);
-  for (std::thread& t : threads) t.join();
-}
+using test_util::OnRanks;
 
 // A connected group of `world` communicators, created concurrently through one store.
 std::vector<std::unique_ptr<Communicator>> MakeGroup(int world, GlooOptions options = Options()) {

@@ -34,6 +34,7 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "tests/status_testing.h"
+#include "tests/test_util.h"
 #include "tensor/cuda/context.h"
 #include "tensor/cuda/runtime.h"
 #include "tensor/functions.h"
@@ -76,12 +77,7 @@ NcclOptions Options(absl::Duration timeout = absl::Seconds(20)) {
   return options;
 }
 
-// Runs fn(rank) on one thread per rank and joins them.
-void OnRanks(int world, const std::function<void(int)>& fn) {
-  std::vector<std::thread> threads;
-  for (int r = 0; r < world; ++r) threads.emplace_back(fn, r);
-  for (std::thread& t : threads) t.join();
-}
+using test_util::OnRanks;
 
 // A 1-D tensor on cuda:device with t[i] = f(i).
 Tensor CudaTensor(int64_t n, DType dtype, const std::function<int64_t(int64_t)>& f,

@@ -15,6 +15,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -23,6 +24,13 @@
 #include "tensor/tensor.h"
 
 namespace concord::test_util {
+
+// Runs fn(rank) on one thread per rank and joins them (the ranks of a collective test).
+inline void OnRanks(int world, const std::function<void(int)>& fn) {
+  std::vector<std::thread> threads;
+  for (int r = 0; r < world; ++r) threads.emplace_back(fn, r);
+  for (std::thread& t : threads) t.join();
+}
 
 // Calls fn(offset) for each element of a tensor of (shape, strides) in row-major order.
 inline void ForEachOffset(const Shape& shape, const Strides& strides,

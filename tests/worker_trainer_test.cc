@@ -9,6 +9,7 @@
 #include "tensor/autograd/graph.h"
 #include "tensor/nn/loss.h"
 #include "tensor/nn/state_dict.h"
+#include "worker/batch_feed.h"
 #include "worker/trainer.h"
 
 namespace concord {
@@ -193,6 +194,42 @@ TEST(TrainerTest, SplitBatchOffUsesOneForwardAndABadIndexIsAnError) {
   EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(s.status().message().find("sample index 64 is outside the dataset [0, 64)"), absl::string_view::npos)
       << s.status();
+}
+
+// ---- BatchFeed (worker/batch_feed.h) ------------------------------------------------------
+
+TEST(BatchFeedTest, FeedsTheSameBatchesAsDirectStepsWithOrWithoutAPrefetchThread) {
+  data::Dataset d = Synthetic(64);
+  for (int threads : {1, 2}) {
+    auto fed = Trainer::Create(ThreadedConfig(threads, true), 20, 4).value();
+    auto direct = Trainer::Create(ThreadedConfig(threads, true), 20, 4).value();
+    BatchFeed feed(*fed, d, {}, Device::Cpu());
+    std::vector<std::vector<int64_t>> batches = {Range(0, 16), Range(40, 64), Range(16, 21)};
+    feed.Start(batches[0]);
+    for (size_t b = 0; b < batches.size(); ++b) {
+      std::span<const int64_t> next = b + 1 < batches.size() ? std::span<const int64_t>(batches[b + 1])
+                                                              : std::span<const int64_t>();
+      absl::StatusOr<double> a = feed.Step(16, next);
+      absl::StatusOr<double> want = direct->Step(d, batches[b], 16);
+      ASSERT_TRUE(a.ok() && want.ok()) << a.status() << want.status();
+      EXPECT_EQ(*a, *want) << threads << " thread(s), batch " << b;
+    }
+    std::vector<Tensor> pa = fed->model().parameters(), pb = direct->model().parameters();
+    for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(pa[i].equal(pb[i])) << threads << " thread(s), parameter " << i;
+  }
+}
+
+TEST(BatchFeedTest, ABadIndexIsTheStepsError) {
+  data::Dataset d = Synthetic(64);
+  for (int threads : {1, 2}) {
+    auto t = Trainer::Create(ThreadedConfig(threads, true), 20, 4).value();
+    BatchFeed feed(*t, d, {}, Device::Cpu());
+    std::vector<int64_t> bad = {3, 99};
+    feed.Start(bad);
+    absl::StatusOr<double> s = feed.Step(2, {});
+    ASSERT_FALSE(s.ok()) << threads << " thread(s)";
+    EXPECT_NE(s.status().message().find("99"), absl::string_view::npos) << s.status();
+  }
 }
 
 }  // namespace

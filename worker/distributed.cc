@@ -14,8 +14,8 @@
 #include "absl/strings/str_format.h"
 #include "tensor/autograd/graph.h"
 #include "tensor/data/dataset.h"
-#include "tensor/data/prefetcher.h"
 #include "tensor/cuda/context.h"
+#include "worker/batch_feed.h"
 #include "worker/comm/gloo_communicator.h"
 #include "worker/comm/nccl_communicator.h"
 #include "worker/comm/prefix_store.h"
@@ -27,6 +27,11 @@
 
 namespace concord {
 namespace {
+
+// A shard's sample indices, as a span over the message.
+std::span<const int64_t> Indices(const ShardAssignment& shard) {
+  return {shard.indices().data(), static_cast<size_t>(shard.indices_size())};
+}
 
 using Clock = std::chrono::steady_clock;
 
@@ -269,13 +274,11 @@ absl::StatusOr<RunSummary> RunDistributed(const DistributedOptions& options, std
   c.StartShards(from_step);
   bool first = true;
   bool first_step_logged = false;
-  // The shard after the current one is gathered on the prefetcher's thread meanwhile, unless
-  // the trainer's threads gather it (Trainer::splits_batches).
-  const bool prefetch = !t.splits_batches();
-  data::Prefetcher prefetcher(data->train, norm, *device);
+  // The shard after the current one is gathered meanwhile (see BatchFeed).
+  BatchFeed feed(t, data->train, norm, *device);
   absl::StatusOr<ShardAssignment> next = c.NextShard(options.collective_timeout);
   if (!next.ok()) return next.status();
-  if (prefetch) prefetcher.Start({next->indices().data(), static_cast<size_t>(next->indices_size())});
+  feed.Start(Indices(*next));
   RunSummary summary;
   summary.world_size = world;
   StepReport report;
@@ -285,23 +288,15 @@ absl::StatusOr<RunSummary> RunDistributed(const DistributedOptions& options, std
   for (;;) {
     const auto step_start = Clock::now();
     absl::StatusOr<ShardAssignment> shard = std::move(next);
-    absl::StatusOr<data::Batch> batch;
-    if (prefetch) {
-      batch = prefetcher.Wait();
-      if (!batch.ok()) return batch.status();
-    }
     if (!shard->last()) {
       next = c.NextShard(options.collective_timeout);
       if (!next.ok()) return next.status();
-      if (prefetch) prefetcher.Start({next->indices().data(), static_cast<size_t>(next->indices_size())});
     }
     if (first || shard->step() % steps_per_epoch == 0) t.SetEpoch(shard->epoch());
     first = false;
     reducer.VoteStop(stop_wanted.load() || StopRequested().load());
     absl::StatusOr<double> loss_sum =
-        prefetch ? t.StepOn(batch->x, batch->y, shard->global_batch())
-                 : t.Step(data->train, {shard->indices().data(), static_cast<size_t>(shard->indices_size())},
-                          shard->global_batch());
+        feed.Step(shard->global_batch(), shard->last() ? std::span<const int64_t>() : Indices(*next));
     if (!loss_sum.ok()) return loss_sum.status();
     // Every rank sees the same vote: all stop after this step (Note [Stopping together]).
     const bool last = shard->last() || reducer.stop_agreed();

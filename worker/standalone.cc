@@ -9,8 +9,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "tensor/data/dataset.h"
-#include "tensor/data/prefetcher.h"
 #include "tensor/data/sampler.h"
+#include "worker/batch_feed.h"
 #include "worker/metrics.h"
 #include "worker/trainer.h"
 
@@ -127,30 +127,19 @@ absl::StatusOr<RunSummary> RunStandalone(const JobConfig& config, bool resume, s
     return absl::OkStatus();
   };
 
-  // Batches are gathered one ahead on the prefetcher's thread while the current one trains,
-  // unless the trainer's threads gather them (Trainer::splits_batches).
-  const bool prefetch = !t.splits_batches();
-  data::Prefetcher prefetcher(data->train, {.mean = config.normalize_mean(), .std = config.normalize_std()},
-                              device);
+  BatchFeed feed(t, data->train, {.mean = config.normalize_mean(), .std = config.normalize_std()}, device);
   for (int64_t epoch = state.epoch; epoch < config.epochs(); ++epoch) {
     sampler.SetEpoch(epoch);
     t.SetEpoch(epoch);
     double epoch_loss = 0;
     int64_t epoch_samples = 0;
     const int64_t first_batch = epoch == state.epoch ? state.next_batch : 0;
-    if (prefetch && first_batch < steps_per_epoch) prefetcher.Start(sampler.Batch(first_batch));
+    if (first_batch < steps_per_epoch) feed.Start(sampler.Batch(first_batch));
     for (int64_t b = first_batch; b < steps_per_epoch; ++b) {
       std::span<const int64_t> batch = sampler.Batch(b);
       const auto step_start = Clock::now();
-      absl::StatusOr<double> loss_sum;
-      if (prefetch) {
-        absl::StatusOr<data::Batch> gathered = prefetcher.Wait();
-        if (!gathered.ok()) return gathered.status();
-        if (b + 1 < steps_per_epoch) prefetcher.Start(sampler.Batch(b + 1));
-        loss_sum = t.StepOn(gathered->x, gathered->y, static_cast<int64_t>(batch.size()));
-      } else {
-        loss_sum = t.Step(data->train, batch, static_cast<int64_t>(batch.size()));
-      }
+      absl::StatusOr<double> loss_sum = feed.Step(
+          static_cast<int64_t>(batch.size()), b + 1 < steps_per_epoch ? sampler.Batch(b + 1) : std::span<const int64_t>());
       if (!loss_sum.ok()) return loss_sum.status();
       train_seconds += Seconds(Clock::now() - step_start);
       trained_samples += static_cast<int64_t>(batch.size());

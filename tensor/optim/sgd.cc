@@ -51,9 +51,14 @@ void Sgd::Step(int parts, absl::FunctionRef<void(absl::FunctionRef<void(int)>)> 
   TENSOR_CHECK(parts >= 1, "SGD: expected parts >= 1, got ", parts);
   autograd::NoGradGuard no_grad;
   const SgdOptions& o = options_;
-  // Serially: which parameters take the fused kernel, and their momentum buffers.
-  std::vector<Tensor> grads(params_.size());
-  std::vector<char> fused(params_.size(), 0), first(params_.size(), 0);
+  // Serially: which parameters take the fused kernel, and their momentum buffers. (Members,
+  // so a step allocates nothing.)
+  std::vector<Tensor>& grads = step_grads_;
+  std::vector<char>& fused = step_fused_;
+  std::vector<char>& first = step_first_;
+  grads.resize(params_.size());
+  fused.assign(params_.size(), 0);
+  first.assign(params_.size(), 0);
   for (size_t i = 0; i < params_.size(); ++i) {
     const Tensor& p = params_[i];
     grads[i] = p.grad();
@@ -82,6 +87,7 @@ void Sgd::Step(int parts, absl::FunctionRef<void(absl::FunctionRef<void(int)>)> 
                    first[i] != 0);
     }
   });
+  for (Tensor& g : grads) g = Tensor();  // hold no gradient between steps
   ++steps_;
 }
 

@@ -69,6 +69,9 @@ class Sgd {
   SgdOptions options_;
   std::vector<Tensor> buffers_;
   int64_t steps_ = 0;
+  // Step()'s per-parameter scratch: the gradients, fused kernel or not, first momentum step.
+  std::vector<Tensor> step_grads_;
+  std::vector<char> step_fused_, step_first_;
 };
 
 }  // namespace concord::optim

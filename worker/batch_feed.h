@@ -1,0 +1,49 @@
+// File: worker/batch_feed.h
+//
+// BatchFeed: hands a Trainer its batches one step at a time, the way it takes them fastest.
+// Normally they are gathered one batch ahead on a prefetch thread (data::Prefetcher, which on
+// a GPU also copies them there) while the current one trains. A trainer whose CPU threads
+// split each batch gathers its own rows on those threads (Trainer::splits_batches), so it
+// gets sample indices and no prefetch thread competes with it. The standalone and the
+// distributed loops both feed their trainer through this.
+//
+//   BatchFeed feed(trainer, train, norm, device);
+//   feed.Start(batch(0));
+//   for (b = 0; b < n; ++b)
+//     ASSIGN_OR_RETURN(double loss_sum, feed.Step(global_batch, b + 1 < n ? batch(b + 1) : {}));
+#ifndef CONCORD_WORKER_BATCH_FEED_H_
+#define CONCORD_WORKER_BATCH_FEED_H_
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "tensor/data/dataset.h"
+#include "tensor/data/prefetcher.h"
+#include "worker/trainer.h"
+
+namespace concord {
+
+class BatchFeed {
+ public:
+  // trainer and data must outlive the feed.
+  BatchFeed(Trainer& trainer, const data::Dataset& data, data::Normalization norm, Device device);
+
+  // The first batch (indices copied). Once; later batches come through Step's `next`.
+  void Start(std::span<const int64_t> indices);
+  // One training step (Trainer::Step) on the batch started last, with `next` (copied; empty
+  // for none) started meanwhile. The loss sum, or the gather's or the step's error.
+  absl::StatusOr<double> Step(int64_t global_batch, std::span<const int64_t> next);
+
+ private:
+  Trainer& trainer_;
+  const data::Dataset& data_;
+  std::optional<data::Prefetcher> prefetcher_;  // none when the trainer gathers its batches
+  std::vector<int64_t> current_, pending_;      // the indices it gathers from, otherwise
+};
+
+}  // namespace concord
+
+#endif  // CONCORD_WORKER_BATCH_FEED_H_
