@@ -47,17 +47,15 @@ Lanes::~Lanes() {
 
 void Lanes::Run(absl::FunctionRef<void(int)> fn) {
   for (std::exception_ptr& e : errors_) e = nullptr;
+  failed_.store(false, std::memory_order_relaxed);
+  barrier_arrived_.store(0, std::memory_order_relaxed);
   if (!threads_.empty()) {
     fn_ = &fn;
     remaining_.store(static_cast<int>(threads_.size()), std::memory_order_relaxed);
     generation_.fetch_add(1, std::memory_order_release);
     generation_.notify_all();
   }
-  try {
-    fn(0);
-  } catch (...) {
-    errors_[0] = std::current_exception();
-  }
+  RunLane(fn, 0);
   for (int left = remaining_.load(std::memory_order_acquire); left != 0;) left = WaitForChange(remaining_, left);
   fn_ = nullptr;
   for (const std::exception_ptr& e : errors_) {
@@ -70,12 +68,40 @@ void Lanes::Loop(int lane) {
   for (;;) {
     seen = WaitForChange(generation_, seen);
     if (stop_.load(std::memory_order_relaxed)) return;
-    try {
-      (*fn_)(lane);
-    } catch (...) {
-      errors_[static_cast<size_t>(lane)] = std::current_exception();
-    }
+    RunLane(*fn_, lane);
     if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) remaining_.notify_one();
+  }
+}
+
+void Lanes::RunLane(const absl::FunctionRef<void(int)>& fn, int lane) {
+  try {
+    fn(lane);
+  } catch (const Abandoned&) {
+    // Another lane failed; its exception is the one to report.
+  } catch (...) {
+    errors_[static_cast<size_t>(lane)] = std::current_exception();
+    failed_.store(true, std::memory_order_release);
+  }
+}
+
+void Lanes::Barrier() {
+  if (size() == 1) return;
+  const int generation = barrier_generation_.load(std::memory_order_acquire);
+  if (barrier_arrived_.fetch_add(1, std::memory_order_acq_rel) == size() - 1) {
+    // The last to arrive opens it (no lane can arrive at the next one before it is open).
+    barrier_arrived_.store(0, std::memory_order_relaxed);
+    barrier_generation_.fetch_add(1, std::memory_order_release);
+    return;
+  }
+  // The lanes of one run do bounded work between barriers, so a waiter spins; it yields
+  // its core after a while in case the lane it waits for shares that core.
+  for (int spins = 0; barrier_generation_.load(std::memory_order_acquire) == generation; ++spins) {
+    if (failed_.load(std::memory_order_acquire)) throw Abandoned{};
+    if (spins < 4096) {
+      CpuRelax();
+    } else {
+      std::this_thread::yield();
+    }
   }
 }
 

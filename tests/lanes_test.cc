@@ -73,6 +73,60 @@ TEST(LanesTest, RethrowsTheLowestLanesExceptionAfterAllFinished) {
   EXPECT_EQ(calls, std::vector<int>(3, 1));
 }
 
+TEST(LanesTest, BarrierHoldsEveryLaneUntilAllArrive) {
+  // Each lane writes its slot, meets the others, then reads every slot: without the barrier a
+  // lane would read a slot still holding the previous round's value. Many rounds per run, and
+  // many runs, with lanes of uneven speed.
+  for (int n : {1, 2, 3}) {
+    Lanes lanes(n);
+    std::vector<std::atomic<int>> slots(n);
+    std::vector<int> wrong(n, 0);
+    for (int run = 0; run < 50; ++run) {
+      lanes.Run([&](int lane) {
+        for (int round = 1; round <= 20; ++round) {
+          if (lane == (run + round) % n) {
+            for (volatile int spin = 0; spin < 2000; spin = spin + 1) {
+            }
+          }
+          slots[lane].store(run * 100 + round, std::memory_order_relaxed);
+          lanes.Barrier();
+          for (int k = 0; k < n; ++k) wrong[lane] += slots[k].load(std::memory_order_relaxed) != run * 100 + round;
+          lanes.Barrier();  // nobody writes the next round's value before all have read
+        }
+      });
+    }
+    EXPECT_EQ(wrong, std::vector<int>(n, 0)) << "n=" << n;
+  }
+}
+
+TEST(LanesTest, ALaneThatFailsReleasesTheOthersFromTheBarrier) {
+  // Lane 2 throws instead of reaching the barrier: lanes 0 and 1 must not wait for it forever,
+  // and Run reports lane 2's error, not the others' release from the barrier.
+  Lanes lanes(3);
+  std::atomic<int> after_barrier{0};
+  try {
+    lanes.Run([&](int lane) {
+      if (lane == 2) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the others wait first
+        throw std::runtime_error("lane 2 failed");
+      }
+      lanes.Barrier();
+      after_barrier.fetch_add(1);
+    });
+    FAIL() << "expected an exception";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "lane 2 failed");
+  }
+  EXPECT_EQ(after_barrier.load(), 0);
+  // The next run's barrier works again.
+  std::atomic<int> passed{0};
+  lanes.Run([&](int) {
+    lanes.Barrier();
+    passed.fetch_add(1);
+  });
+  EXPECT_EQ(passed.load(), 3);
+}
+
 TEST(LanesTest, DestroyedWhileItsThreadsSleep) {
   auto lanes = std::make_unique<Lanes>(4);
   lanes->Run([](int) {});

@@ -62,6 +62,7 @@ TEST(JobConfigTest, ValidationNamesTheField) {
   check("epochs: 0", "epochs");
   check("normalize_std: 0", "normalize_std");
   check("loss: \"hinge\"", "loss: expected cross_entropy");
+  check("thread_split: \"rows\"", "thread_split: expected auto, features, batch or gemm, got 'rows'");
 }
 
 TEST(JobConfigTest, EveryFieldHasAFlag) { EXPECT_TRUE(FieldsWithoutFlags().empty()); }

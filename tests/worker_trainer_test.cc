@@ -131,69 +131,96 @@ TEST(TrainerTest, BadCheckpointsLeaveTheTrainerUnchanged) {
   for (size_t i = 0; i < after.size(); ++i) EXPECT_TRUE(after[i].equal(before[i]));
 }
 
-// ---- Threads: the batch split (worker/batch_split.h) ------------------------------------
+// ---- Threads: the feature and batch splits (worker/lane_split.h) ------------------------
 
-JobConfig ThreadedConfig(int threads, bool split) {
+JobConfig ThreadedConfig(int threads, const std::string& split) {
   JobConfig c = SmallConfig();
   c.set_threads(threads);
-  c.set_split_batch(split);
+  c.set_thread_split(split);
   return c;
 }
 
-TEST(TrainerTest, TwoOrThreeThreadsSplittingTheBatchTrainAsOneThreadDoes) {
+TEST(TrainerTest, TwoOrThreeThreadsSplittingEachStepTrainAsOneThreadDoes) {
   data::Dataset d = Synthetic(64);
-  auto one = Trainer::Create(ThreadedConfig(1, true), 20, 4).value();
-  ASSERT_FALSE(one->splits_batches());
-  for (int threads : {2, 3}) {
-    auto split = Trainer::Create(ThreadedConfig(threads, true), 20, 4).value();
-    ASSERT_TRUE(split->splits_batches());
-    auto reference = Trainer::Create(ThreadedConfig(1, true), 20, 4).value();
-    for (int step = 0; step < 10; ++step) {
-      // Uneven batches too (21 rows over 2 or 3 lanes); by indices and by gathered tensors.
-      std::vector<int64_t> batch = Range(step * 3, step * 3 + 21);
-      absl::StatusOr<double> a = reference->Step(d, batch, 21);
-      absl::StatusOr<double> b = step % 2 ? split->Step(d, batch, 21) : [&] {
-        Tensor x, y;
-        d.Gather(batch.data(), 21, {}, &x, &y);
-        return split->StepOn(x, y, 21);
-      }();
-      ASSERT_TRUE(a.ok() && b.ok()) << a.status() << b.status();
-      EXPECT_NEAR(*a, *b, 1e-4 * std::abs(*a)) << "step " << step;
+  auto one = Trainer::Create(ThreadedConfig(1, "auto"), 20, 4).value();
+  ASSERT_FALSE(one->splits_steps());
+  EXPECT_EQ(one->thread_split(), "none");
+  for (const std::string split_kind : {"features", "batch"}) {
+    for (int threads : {2, 3}) {
+      const std::string what = split_kind + ", " + std::to_string(threads) + " threads";
+      auto split = Trainer::Create(ThreadedConfig(threads, split_kind), 20, 4).value();
+      ASSERT_TRUE(split->splits_steps());
+      EXPECT_EQ(split->thread_split(), split_kind);
+      auto reference = Trainer::Create(ThreadedConfig(1, split_kind), 20, 4).value();
+      for (int step = 0; step < 10; ++step) {
+        // Uneven batches too (21 rows over 2 or 3 lanes); by indices and by gathered tensors.
+        std::vector<int64_t> batch = Range(step * 3, step * 3 + 21);
+        absl::StatusOr<double> a = reference->Step(d, batch, 21);
+        absl::StatusOr<double> b = step % 2 ? split->Step(d, batch, 21) : [&] {
+          Tensor x, y;
+          d.Gather(batch.data(), 21, {}, &x, &y);
+          return split->StepOn(x, y, 21);
+        }();
+        ASSERT_TRUE(a.ok() && b.ok()) << a.status() << b.status();
+        EXPECT_NEAR(*a, *b, 1e-4 * std::abs(*a)) << what << ", step " << step;
+      }
+      std::vector<Tensor> pa = reference->model().parameters(), pb = split->model().parameters();
+      for (size_t i = 0; i < pa.size(); ++i) {
+        EXPECT_TRUE(pa[i].allclose(pb[i], 1e-5, 1e-6)) << what << ", parameter " << i;
+      }
+      // Evaluation on the lanes counts the same.
+      EvalResult ea = reference->Evaluate(d), eb = split->Evaluate(d);
+      EXPECT_EQ(ea.count, eb.count);
+      EXPECT_EQ(ea.correct, eb.correct) << what;
+      EXPECT_NEAR(ea.loss_sum, eb.loss_sum, 1e-4 * ea.loss_sum) << what;
     }
-    std::vector<Tensor> pa = reference->model().parameters(), pb = split->model().parameters();
-    for (size_t i = 0; i < pa.size(); ++i) {
-      EXPECT_TRUE(pa[i].allclose(pb[i], 1e-5, 1e-6)) << threads << " threads, parameter " << i;
-    }
-    // Evaluation on the lanes counts the same.
-    EvalResult ea = reference->Evaluate(d), eb = split->Evaluate(d);
-    EXPECT_EQ(ea.count, eb.count);
-    EXPECT_EQ(ea.correct, eb.correct);
-    EXPECT_NEAR(ea.loss_sum, eb.loss_sum, 1e-4 * ea.loss_sum);
   }
+}
+
+TEST(TrainerTest, AutoSplitsByFeaturesWhereTheModelSuitsItElseByBatch) {
+  EXPECT_EQ(Trainer::Create(ThreadedConfig(2, "auto"), 20, 4).value()->thread_split(), "features");
+  JobConfig deep = ThreadedConfig(2, "auto");  // most weights after the first two layers
+  deep.clear_hidden();
+  for (int h : {4, 64, 64}) deep.add_hidden(h);
+  EXPECT_EQ(Trainer::Create(deep, 20, 4).value()->thread_split(), "batch");
+  JobConfig narrow = ThreadedConfig(3, "auto");  // fewer units than threads
+  narrow.clear_hidden();
+  narrow.add_hidden(2);
+  EXPECT_EQ(Trainer::Create(narrow, 20, 4).value()->thread_split(), "batch");
+  // Asked for by name where it cannot work: an error naming the setting.
+  narrow.set_thread_split("features");
+  absl::StatusOr<std::unique_ptr<Trainer>> t = Trainer::Create(narrow, 20, 4);
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.status().message().find("thread_split=features: expected a first hidden layer of at least 3 units"),
+            absl::string_view::npos)
+      << t.status();
 }
 
 TEST(TrainerTest, EvaluateOnLanesCoversEveryChunk) {
   // 2,500 samples: chunks of 1,000, 1,000 and 500 over 2 lanes.
   data::Dataset d = Synthetic(2500);
-  auto one = Trainer::Create(ThreadedConfig(1, true), 20, 4).value();
-  auto two = Trainer::Create(ThreadedConfig(2, true), 20, 4).value();
+  auto one = Trainer::Create(ThreadedConfig(1, "auto"), 20, 4).value();
+  auto two = Trainer::Create(ThreadedConfig(2, "auto"), 20, 4).value();
   EvalResult a = one->Evaluate(d), b = two->Evaluate(d);
   EXPECT_EQ(b.count, 2500);
   EXPECT_EQ(a.correct, b.correct);
   EXPECT_NEAR(a.loss_sum, b.loss_sum, 1e-4 * a.loss_sum);
 }
 
-TEST(TrainerTest, SplitBatchOffUsesOneForwardAndABadIndexIsAnError) {
-  auto gemm_threads = Trainer::Create(ThreadedConfig(2, false), 20, 4).value();
-  EXPECT_FALSE(gemm_threads->splits_batches());
+TEST(TrainerTest, GemmThreadsUseOneForwardAndABadIndexIsAnError) {
+  auto gemm_threads = Trainer::Create(ThreadedConfig(2, "gemm"), 20, 4).value();
+  EXPECT_FALSE(gemm_threads->splits_steps());
+  EXPECT_EQ(gemm_threads->thread_split(), "gemm");
   data::Dataset d = Synthetic(64);
-  auto split = Trainer::Create(ThreadedConfig(2, true), 20, 4).value();
-  std::vector<int64_t> bad = {0, 1, 64};
-  absl::StatusOr<double> s = split->Step(d, bad, 3);
-  ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(s.status().message().find("sample index 64 is outside the dataset [0, 64)"), absl::string_view::npos)
-      << s.status();
+  for (const std::string split_kind : {"features", "batch"}) {
+    auto split = Trainer::Create(ThreadedConfig(2, split_kind), 20, 4).value();
+    std::vector<int64_t> bad = {0, 1, 64};
+    absl::StatusOr<double> s = split->Step(d, bad, 3);
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(s.status().message().find("sample index 64 is outside the dataset [0, 64)"), absl::string_view::npos)
+        << s.status();
+  }
 }
 
 // ---- BatchFeed (worker/batch_feed.h) ------------------------------------------------------
@@ -201,8 +228,8 @@ TEST(TrainerTest, SplitBatchOffUsesOneForwardAndABadIndexIsAnError) {
 TEST(BatchFeedTest, FeedsTheSameBatchesAsDirectStepsWithOrWithoutAPrefetchThread) {
   data::Dataset d = Synthetic(64);
   for (int threads : {1, 2}) {
-    auto fed = Trainer::Create(ThreadedConfig(threads, true), 20, 4).value();
-    auto direct = Trainer::Create(ThreadedConfig(threads, true), 20, 4).value();
+    auto fed = Trainer::Create(ThreadedConfig(threads, "auto"), 20, 4).value();
+    auto direct = Trainer::Create(ThreadedConfig(threads, "auto"), 20, 4).value();
     BatchFeed feed(*fed, d, {}, Device::Cpu());
     std::vector<std::vector<int64_t>> batches = {Range(0, 16), Range(40, 64), Range(16, 21)};
     feed.Start(batches[0]);
@@ -222,7 +249,7 @@ TEST(BatchFeedTest, FeedsTheSameBatchesAsDirectStepsWithOrWithoutAPrefetchThread
 TEST(BatchFeedTest, ABadIndexIsTheStepsError) {
   data::Dataset d = Synthetic(64);
   for (int threads : {1, 2}) {
-    auto t = Trainer::Create(ThreadedConfig(threads, true), 20, 4).value();
+    auto t = Trainer::Create(ThreadedConfig(threads, "auto"), 20, 4).value();
     BatchFeed feed(*t, d, {}, Device::Cpu());
     std::vector<int64_t> bad = {3, 99};
     feed.Start(bad);

@@ -4,7 +4,7 @@ namespace concord {
 
 BatchFeed::BatchFeed(Trainer& trainer, const data::Dataset& data, data::Normalization norm, Device device)
     : trainer_(trainer), data_(data) {
-  if (!trainer.splits_batches()) prefetcher_.emplace(data, norm, device);
+  if (!trainer.splits_steps()) prefetcher_.emplace(data, norm, device);
 }
 
 void BatchFeed::Start(std::span<const int64_t> indices) {

@@ -3,7 +3,7 @@
 // BatchFeed: hands a Trainer its batches one step at a time, the way it takes them fastest.
 // Normally they are gathered one batch ahead on a prefetch thread (data::Prefetcher, which on
 // a GPU also copies them there) while the current one trains. A trainer whose CPU threads
-// split each batch gathers its own rows on those threads (Trainer::splits_batches), so it
+// split each step gathers its batch on those threads (Trainer::splits_steps), so it
 // gets sample indices and no prefetch thread competes with it. The standalone and the
 // distributed loops both feed their trainer through this.
 //

@@ -6,11 +6,8 @@
 // is seen by all) but own their .grad; each lane's GEMMs use one BLAS thread. The replicas'
 // gradients are then summed, slice by slice on the lanes, into the model's parameters' .grad,
 // where one backward over the whole batch would have left them (up to float rounding: the sum
-// over the batch is taken in a different order). See Note [Batch split].
-//
-// The model's .grad tensors are written in place (so flat gradient buckets whose views they
-// are see the sum) and no grad-ready hook fires: a GradientSync learns they are final from its
-// Finish(). The optimizer update and evaluation can use the lanes too (lanes()).
+// over the batch is taken in a different order). See Note [Batch split]; worker/lane_split.h
+// for what the caller can rely on.
 //
 //   BatchSplit split(model, replicas);   // replicas: models of model's architecture
 //   double loss = split.ForwardBackward(train, indices, norm, global_batch);  // model's .grad set
@@ -28,28 +25,22 @@
 #include "common/lanes.h"
 #include "tensor/data/dataset.h"
 #include "tensor/nn/module.h"
+#include "worker/lane_split.h"
 
 namespace concord {
 
-class BatchSplit {
+class BatchSplit final : public LaneSplit {
  public:
   // One lane per replica; replicas[i] must have model's parameter shapes and dtypes (checked:
   // TensorError). The model must outlive this object. Parameters must be CPU tensors.
   BatchSplit(nn::Module& model, std::vector<std::shared_ptr<nn::Module>> replicas);
 
-  // Forward, cross-entropy (sum over the rows / divisor) and backward of a batch, split over
-  // the lanes (fewer when it has fewer rows). Sets the model's parameters' .grad to the
-  // gradient of the whole batch's loss, replacing what they held. Returns that loss (the
-  // lanes' losses summed). Throws TensorError as the ops and Dataset::Gather do.
-  //
-  // The samples data[indices], each lane gathering its own rows (no thread hands batches over).
+  // LaneSplit's, over fewer lanes when the batch has fewer rows; each lane gathers its rows.
   double ForwardBackward(const data::Dataset& data, std::span<const int64_t> indices,
-                         const data::Normalization& norm, double divisor);
-  // A batch already gathered: x [n, features] float32, y [n] int64, on the CPU.
-  double ForwardBackward(const Tensor& x, const Tensor& y, double divisor);
+                         const data::Normalization& norm, double divisor) override;
+  double ForwardBackward(const Tensor& x, const Tensor& y, double divisor) override;
 
-  int size() const { return lanes_.size(); }
-  Lanes& lanes() { return lanes_; }
+  Lanes& lanes() override { return lanes_; }
 
  private:
   // Points every replica parameter at its model parameter's storage again if the model's

@@ -142,6 +142,10 @@ absl::Status ValidateJobConfig(const JobConfig& c) {
   if (c.epochs() <= 0) return bad("epochs", "a value > 0", c.epochs());
   if (!(c.normalize_std() > 0)) return bad("normalize_std", "a value > 0", c.normalize_std());
   if (c.threads() < 0) return bad("threads", "a value >= 0", c.threads());
+  if (c.thread_split() != "auto" && c.thread_split() != "features" && c.thread_split() != "batch" &&
+      c.thread_split() != "gemm") {
+    return bad("thread_split", "auto, features, batch or gemm", absl::StrCat("'", c.thread_split(), "'"));
+  }
   if (!(c.log_interval() > 0)) return bad("log_interval", "a value > 0 (seconds)", c.log_interval());
   if (c.eval_every_epochs() <= 0) return bad("eval_every_epochs", "a value > 0", c.eval_every_epochs());
   if (c.checkpoint_every_steps() < 0) return bad("checkpoint_every_steps", "a value >= 0", c.checkpoint_every_steps());

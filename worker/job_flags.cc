@@ -32,9 +32,10 @@ ABSL_FLAG(std::optional<float>, normalize_mean, std::nullopt, "pixel normalisati
 ABSL_FLAG(std::optional<float>, normalize_std, std::nullopt, "pixel normalisation std (default 1)");
 ABSL_FLAG(std::optional<bool>, drop_last, std::nullopt, "drop a last partial batch (default false)");
 ABSL_FLAG(std::optional<int32_t>, threads, std::nullopt, "CPU threads for the math; 0 = one per core (default 1)");
-ABSL_FLAG(std::optional<bool>, split_batch, std::nullopt,
-          "with threads > 1: each thread trains on a slice of the batch, gradients summed; false: "
-          "multi-threaded GEMMs instead (default true)");
+ABSL_FLAG(std::optional<std::string>, thread_split, std::nullopt,
+          "with threads > 1, how they share a step: features (slices of the first layer's units), batch "
+          "(slices of the batch's rows), auto (features where the model suits it, else batch) or gemm "
+          "(multi-threaded GEMMs) (default auto)");
 ABSL_FLAG(std::optional<double>, log_interval, std::nullopt, "seconds between progress lines (default 2)");
 ABSL_FLAG(std::optional<int64_t>, eval_every_epochs, std::nullopt, "test-set evaluation interval in epochs (default 1)");
 ABSL_FLAG(std::optional<int64_t>, checkpoint_every_steps, std::nullopt,

@@ -1,6 +1,7 @@
 #include "worker/trainer.h"
 
 #include <algorithm>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -9,6 +10,8 @@
 #include "tensor/autograd/graph.h"
 #include "tensor/nn/loss.h"
 #include "tensor/nn/state_dict.h"
+#include "worker/batch_split.h"
+#include "worker/feature_split.h"
 #include "worker/job_config.h"
 
 namespace concord {
@@ -35,25 +38,36 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const JobConfig& config
   if (!init.ok()) return init.status();
   absl::StatusOr<optim::Schedule> schedule = MakeSchedule(config);
   if (!schedule.ok()) return schedule.status();
-  // Several threads on the CPU: a lane each, with one BLAS thread (Note [Batch split]).
-  const int threads = config.threads() == 0 ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))
-                                            : config.threads();
-  const bool split = device.is_cpu() && config.split_batch() && threads > 1;
-  set_num_threads(split ? 1 : threads);
-
   std::vector<int64_t> sizes{input_features};
   for (int64_t h : HiddenSizes(config)) sizes.push_back(h);
   sizes.push_back(num_classes);
+  // Several threads on the CPU: a lane each, with one BLAS thread (worker/lane_split.h).
+  const int threads = config.threads() == 0 ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))
+                                            : config.threads();
+  std::string split = "none";  // resolved below to features, batch or gemm
+  if (device.is_cpu() && threads > 1) {
+    split = config.thread_split();
+    if (split == "auto") split = FeatureSplit::Suits(sizes, threads) ? "features" : "batch";
+    if (split == "features" && !(sizes.size() >= 3 && sizes[1] >= threads)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "thread_split=features: expected a first hidden layer of at least ", threads, " units (one per thread), got ",
+          sizes.size() >= 3 ? absl::StrCat(sizes[1], " units") : std::string("no hidden layer")));
+    }
+  }
+  set_num_threads(split == "features" || split == "batch" ? 1 : threads);
+
   Generator gen(config.seed());
   std::shared_ptr<nn::Sequential> model = nn::MakeMlp(sizes, *activation, *init, gen);
-  std::unique_ptr<BatchSplit> batch_split;
-  if (split) {
+  std::unique_ptr<LaneSplit> lane_split;
+  if (split == "features") {
+    lane_split = std::make_unique<FeatureSplit>(*model, *activation, threads);
+  } else if (split == "batch") {
     std::vector<std::shared_ptr<nn::Module>> replicas;
     for (int lane = 0; lane < threads; ++lane) {
       Generator unused(0);  // the replicas' own weights are replaced by the model's
       replicas.push_back(nn::MakeMlp(sizes, *activation, *init, unused));
     }
-    batch_split = std::make_unique<BatchSplit>(*model, std::move(replicas));
+    lane_split = std::make_unique<BatchSplit>(*model, std::move(replicas));
   }
   try {
     model->to(device);
@@ -70,13 +84,14 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const JobConfig& config
                                                .nesterov = config.nesterov()});
   if (!sgd.ok()) return sgd.status();
   return std::unique_ptr<Trainer>(
-      new Trainer(config, std::move(model), *std::move(sgd), *schedule, device, std::move(batch_split)));
+      new Trainer(config, std::move(model), *std::move(sgd), *schedule, device, split, std::move(lane_split)));
 }
 
 Trainer::Trainer(JobConfig config, std::shared_ptr<nn::Sequential> model, std::unique_ptr<optim::Sgd> sgd,
-                 optim::Schedule schedule, Device device, std::unique_ptr<BatchSplit> batch_split)
+                 optim::Schedule schedule, Device device, std::string thread_split,
+                 std::unique_ptr<LaneSplit> lane_split)
     : config_(std::move(config)), model_(std::move(model)), sgd_(std::move(sgd)), schedule_(schedule),
-      device_(device), batch_split_(std::move(batch_split)) {
+      device_(device), thread_split_(std::move(thread_split)), lane_split_(std::move(lane_split)) {
   norm_ = {.mean = config_.normalize_mean(), .std = config_.normalize_std()};
   if (device_.is_cuda()) {
     // Gather into pinned memory, so the copy to the GPU overlaps the host (Dataset::Gather keeps
@@ -95,7 +110,7 @@ void Trainer::SetEpoch(int64_t epoch) { sgd_->set_lr(schedule_.LearningRate(epoc
 
 absl::StatusOr<double> Trainer::Step(const data::Dataset& data, std::span<const int64_t> indices,
                                      int64_t global_batch) {
-  if (batch_split_) {
+  if (lane_split_) {
     // The lanes gather their own rows; a bad index is the caller's input, not a failed step.
     for (int64_t i : indices) {
       if (i < 0 || i >= data.size()) {
@@ -104,7 +119,7 @@ absl::StatusOr<double> Trainer::Step(const data::Dataset& data, std::span<const 
       }
     }
     return RunStep(global_batch, [&] {
-      return StepLoss{.tensor = Tensor(), .value = batch_split_->ForwardBackward(data, indices, norm_, static_cast<double>(global_batch))};
+      return StepLoss{.tensor = Tensor(), .value = lane_split_->ForwardBackward(data, indices, norm_, static_cast<double>(global_batch))};
     });
   }
   try {
@@ -117,8 +132,8 @@ absl::StatusOr<double> Trainer::Step(const data::Dataset& data, std::span<const 
 
 absl::StatusOr<double> Trainer::StepOn(const Tensor& x, const Tensor& y, int64_t global_batch) {
   return RunStep(global_batch, [&] {
-    if (batch_split_ && x.device().is_cpu()) {
-      return StepLoss{.tensor = Tensor(), .value = batch_split_->ForwardBackward(x, y, static_cast<double>(global_batch))};
+    if (lane_split_ && x.device().is_cpu()) {
+      return StepLoss{.tensor = Tensor(), .value = lane_split_->ForwardBackward(x, y, static_cast<double>(global_batch))};
     }
     Tensor loss = nn::cross_entropy(model_->Forward(x.to(device_)), y.to(device_), static_cast<double>(global_batch));
     loss.backward();
@@ -135,8 +150,8 @@ absl::StatusOr<double> Trainer::RunStep(int64_t global_batch, absl::FunctionRef<
       last_sync_seconds_ = absl::ToDoubleSeconds(absl::Now() - start);
       if (!s.ok()) return s;
     }
-    if (batch_split_) {
-      sgd_->Step(batch_split_->size(), [&](absl::FunctionRef<void(int)> part) { batch_split_->lanes().Run(part); });
+    if (lane_split_) {
+      sgd_->Step(lane_split_->size(), [&](absl::FunctionRef<void(int)> part) { lane_split_->lanes().Run(part); });
     } else {
       sgd_->Step();
     }
@@ -175,9 +190,9 @@ EvalResult Trainer::Evaluate(const data::Dataset& data, std::span<const int64_t>
     }
     return r;
   };
-  if (!batch_split_) return evaluate(0, 1);
-  std::vector<EvalResult> parts(batch_split_->size());
-  batch_split_->lanes().Run([&](int lane) { parts[lane] = evaluate(lane, batch_split_->size()); });
+  if (!lane_split_) return evaluate(0, 1);
+  std::vector<EvalResult> parts(lane_split_->size());
+  lane_split_->lanes().Run([&](int lane) { parts[lane] = evaluate(lane, lane_split_->size()); });
   EvalResult total;
   for (const EvalResult& r : parts) {
     total.correct += r.correct;

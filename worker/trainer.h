@@ -5,8 +5,8 @@
 // of each global batch and plugs its gradient all-reduce in as a GradientSync. The loss of a
 // step is normalised by the GLOBAL batch size, so the gradients summed over all workers'
 // shards equal those of one process on the whole batch. On the CPU with config.threads() > 1
-// the same holds inside the process: each thread trains on a slice of the batch (BatchSplit,
-// unless config.split_batch() is false) and the update runs on the threads too.
+// the threads share each step as config.thread_split() says (worker/lane_split.h: slices of
+// the first layers' units, or of the batch's rows), and the update runs on the threads too.
 //
 //   ASSIGN_OR_RETURN(auto trainer, Trainer::Create(config, 784, 10));
 //   trainer->SetEpoch(0);
@@ -29,7 +29,7 @@
 #include "tensor/nn/sequential.h"
 #include "tensor/optim/schedule.h"
 #include "tensor/optim/sgd.h"
-#include "worker/batch_split.h"
+#include "worker/lane_split.h"
 
 namespace concord {
 
@@ -87,9 +87,12 @@ class Trainer {
   // Loads all of it or nothing: on error the model and optimizer are unchanged.
   absl::StatusOr<TrainingState> LoadCheckpoint(const std::string& path);
 
-  // True when the CPU threads split each batch (JobConfig.split_batch): Step() then gathers
-  // the samples on those threads, which is faster than a prefetch thread competing with them.
-  bool splits_batches() const { return batch_split_ != nullptr; }
+  // True when the CPU threads split each step (JobConfig.thread_split features or batch):
+  // Step() then gathers the samples on those threads, which is faster than a prefetch thread
+  // competing with them.
+  bool splits_steps() const { return lane_split_ != nullptr; }
+  // How the threads share a step: "features", "batch", "gemm", or "none" (one thread, or a GPU).
+  const std::string& thread_split() const { return thread_split_; }
 
   // Seconds the last step spent waiting for the gradient sync after backward.
   double last_sync_seconds() const { return last_sync_seconds_; }
@@ -101,7 +104,8 @@ class Trainer {
 
  private:
   Trainer(JobConfig config, std::shared_ptr<nn::Sequential> model, std::unique_ptr<optim::Sgd> sgd,
-          optim::Schedule schedule, Device device, std::unique_ptr<BatchSplit> batch_split);
+          optim::Schedule schedule, Device device, std::string thread_split,
+          std::unique_ptr<LaneSplit> lane_split);
 
   // A step's loss (sum / global batch): a tensor still on the device, or a host value.
   struct StepLoss {
@@ -119,7 +123,8 @@ class Trainer {
   GradientSync* sync_ = nullptr;
   double last_sync_seconds_ = 0;
   Device device_;
-  std::unique_ptr<BatchSplit> batch_split_;  // null unless the CPU threads split each batch
+  std::string thread_split_;
+  std::unique_ptr<LaneSplit> lane_split_;  // null unless the CPU threads split each batch
   Tensor x_, y_;  // host batch buffers, reused every step (pinned when training on a GPU)
 };
 

@@ -46,14 +46,14 @@ measure() {
 compare() {  # compare HIDDEN BATCH
   local hidden=$1 batch=$2
   declare -A runs rss
-  # Ours: 1 thread; 2 threads splitting each batch (the default for threads > 1); 2 threads
-  # in OpenBLAS's GEMMs instead (--split_batch=false).
-  local ours_settings=("1" "2" "2-gemm") torch_settings=("1:1" "1:2" "2:2")
+  # Ours: 1 thread; 2 threads as --thread_split=auto picks (features for these models), by
+  # the batch's rows, and in OpenBLAS's GEMMs (worker/lane_split.h).
+  local ours_settings=("1" "2" "2-batch" "2-gemm") torch_settings=("1:1" "1:2" "2:2")
   for ((r = 0; r < repeats; r++)); do
     for t in "${ours_settings[@]}"; do
-      local split=true; [[ $t == *-gemm ]] && split=false
+      local split=auto; [[ $t == *-* ]] && split=${t#*-}
       read -r sps mb < <(measure "$worker" --standalone --hidden=$hidden --batch_size=$batch --epochs=$epochs \
-                           --threads=${t%-gemm} --split_batch=$split --log_interval=1000 --eval_every_epochs=1000)
+                           --threads=${t%-*} --thread_split=$split --log_interval=1000 --eval_every_epochs=1000)
       runs["ours $t"]+="$sps "; rss["ours"]=$mb
     done
     for s in "${torch_settings[@]}"; do

@@ -1,0 +1,202 @@
+// FeatureSplit (worker/feature_split.h): an MLP's first two layers cut by hidden units over
+// lanes leave in the model's .grad what one backward over the whole batch does (float64: to
+// rounding), for 1-3 lanes, two- and three-layer MLPs, several activations, even and uneven
+// unit splits and tiny batches, from gathered tensors or from dataset indices; gradient
+// storage (a bucket's view) is written in place; the lanes follow weight updates and new
+// storage; Suits() picks the models it helps; bad models and batches are refused.
+#include <memory>
+#include <numeric>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "tensor/autograd/graph.h"
+#include "tensor/nn/loss.h"
+#include "tensor/nn/sequential.h"
+#include "tests/test_util.h"
+#include "worker/feature_split.h"
+
+namespace concord {
+namespace {
+
+using test_util::ThrowsTensorError;
+
+constexpr int64_t kFeatures = 12, kClasses = 5;
+
+std::shared_ptr<nn::Sequential> Mlp(const std::vector<int64_t>& sizes, nn::Activation activation, uint64_t seed,
+                                    DType dtype = kFloat64) {
+  Generator gen(seed);
+  return nn::MakeMlp(sizes, activation, nn::Init::kHe, gen, dtype);
+}
+
+data::Dataset Synthetic(int64_t n) {
+  std::vector<uint8_t> images(n * kFeatures), labels(n);
+  Generator gen(4);
+  for (auto& p : images) p = static_cast<uint8_t>(gen.NextBelow(256));
+  for (auto& l : labels) l = static_cast<uint8_t>(gen.NextBelow(kClasses));
+  return data::Dataset::FromBytes(images, labels, kFeatures, kClasses, "synthetic").value();
+}
+
+// The reference: one forward and backward over the whole batch on a copy of the model.
+std::vector<Tensor> WholeBatchGradients(nn::Sequential& model, const std::vector<int64_t>& sizes,
+                                        nn::Activation activation, const Tensor& x, const Tensor& y, double divisor,
+                                        double* loss) {
+  auto copy = Mlp(sizes, activation, 0, model.parameters()[0].dtype());
+  std::vector<Tensor> src = model.parameters(), dst = copy->parameters();
+  for (size_t i = 0; i < src.size(); ++i) {
+    autograd::NoGradGuard no_grad;
+    dst[i].copy_(src[i]);
+  }
+  Tensor l = nn::cross_entropy(copy->Forward(x), y, divisor);
+  l.backward();
+  *loss = l.item();
+  std::vector<Tensor> grads;
+  for (const Tensor& p : dst) grads.push_back(p.grad());
+  return grads;
+}
+
+void ExpectGradientsEqual(nn::Module& model, const std::vector<Tensor>& want, const std::string& what) {
+  std::vector<Tensor> params = model.parameters();
+  ASSERT_EQ(params.size(), want.size());
+  for (size_t i = 0; i < params.size(); ++i) {
+    EXPECT_TRUE(params[i].grad().allclose(want[i], 1e-12, 1e-14)) << what << ": parameter " << i;
+  }
+}
+
+TEST(FeatureSplitTest, LanesGiveTheWholeBatchGradient) {
+  data::Dataset d = Synthetic(40);
+  struct Case {
+    std::vector<int64_t> sizes;
+    nn::Activation activation;
+  };
+  // 7 units over 2 or 3 lanes split unevenly; the three-layer models have a layer after the
+  // split one (computed on every lane, its gradient from lane 0).
+  const std::vector<Case> cases = {{{kFeatures, 7, kClasses}, nn::Activation::kTanh},
+                                   {{kFeatures, 9, 6, kClasses}, nn::Activation::kRelu},
+                                   {{kFeatures, 8, 3, kClasses}, nn::Activation::kElu}};
+  for (const Case& c : cases) {
+    for (int lanes : {1, 2, 3}) {
+      for (int64_t n : {int64_t{1}, int64_t{2}, int64_t{7}, int64_t{24}}) {
+        const std::string what = testing::PrintToString(c.sizes) + ", " + std::to_string(lanes) +
+                                 " lanes, n=" + std::to_string(n);
+        auto model = Mlp(c.sizes, c.activation, 1);
+        FeatureSplit split(*model, c.activation, lanes);
+        std::vector<int64_t> idx(n);
+        std::iota(idx.begin(), idx.end(), 3);
+        Tensor x, y;
+        d.Gather(idx.data(), n, {}, &x, &y);
+        x = x.to(kFloat64);
+        double want_loss = 0;
+        std::vector<Tensor> want = WholeBatchGradients(*model, c.sizes, c.activation, x, y, 30.0, &want_loss);
+        // Stale gradients must be replaced, not added to.
+        for (const Tensor& p : model->parameters()) p.grad().fill_(7.0);
+        EXPECT_NEAR(split.ForwardBackward(x, y, 30.0), want_loss, 1e-12) << what;
+        ExpectGradientsEqual(*model, want, what);
+      }
+    }
+  }
+}
+
+TEST(FeatureSplitTest, GatheringOnTheLanesEqualsTheGatheredBatch) {
+  data::Dataset d = Synthetic(40);
+  const std::vector<int64_t> sizes = {kFeatures, 10, kClasses};
+  auto model = Mlp(sizes, nn::Activation::kRelu, 2, kFloat32);
+  FeatureSplit split(*model, nn::Activation::kRelu, 3);
+  std::vector<int64_t> idx = {5, 0, 39, 17, 17, 2, 30, 8, 11, 23, 1};
+  Tensor x, y;
+  d.Gather(idx.data(), static_cast<int64_t>(idx.size()), {.mean = 0.5f, .std = 0.25f}, &x, &y);
+  const double from_tensors = split.ForwardBackward(x, y, 11.0);
+  std::vector<Tensor> want;
+  for (const Tensor& p : model->parameters()) want.push_back(p.grad().clone());
+  const double from_indices = split.ForwardBackward(d, idx, {.mean = 0.5f, .std = 0.25f}, 11.0);
+  EXPECT_EQ(from_tensors, from_indices);
+  std::vector<Tensor> got = model->parameters();
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_TRUE(got[i].grad().equal(want[i])) << i;
+  // In float32 too the split matches one backward, to float rounding.
+  double want_loss = 0;
+  std::vector<Tensor> whole = WholeBatchGradients(*model, sizes, nn::Activation::kRelu, x, y, 11.0, &want_loss);
+  EXPECT_NEAR(from_tensors, want_loss, 1e-5);
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_TRUE(got[i].grad().allclose(whole[i], 1e-4, 1e-6)) << i;
+  // A bad index is the dataset's error, from whichever lane reports it.
+  std::vector<int64_t> bad = {1, 2, 400};
+  EXPECT_TRUE(ThrowsTensorError([&] { split.ForwardBackward(d, bad, {}, 3.0); }, {"400"}));
+  // The lanes still work after a failed step.
+  EXPECT_EQ(split.ForwardBackward(d, idx, {.mean = 0.5f, .std = 0.25f}, 11.0), from_indices);
+}
+
+TEST(FeatureSplitTest, WritesIntoTheGradientStorageItFinds) {
+  // A GradientSync makes every .grad a view of one flat bucket; the gradients must land there.
+  const std::vector<int64_t> sizes = {kFeatures, 9, 6, kClasses};
+  auto model = Mlp(sizes, nn::Activation::kSigmoid, 3);
+  FeatureSplit split(*model, nn::Activation::kSigmoid, 2);
+  std::vector<Tensor> params = model->parameters();
+  int64_t total = 0;
+  for (const Tensor& p : params) total += p.numel();
+  Tensor flat = zeros({total}, TensorOptions(kFloat64));
+  int64_t offset = 0;
+  for (const Tensor& p : params) {
+    p.set_grad(flat.narrow(0, offset, p.numel()).view(p.shape()));
+    offset += p.numel();
+  }
+  Generator gen(6);
+  Tensor x = randn({6, kFeatures}, gen, TensorOptions(kFloat64));
+  Tensor y = full({6}, 2, TensorOptions(kInt64));
+  double loss = 0;
+  std::vector<Tensor> want = WholeBatchGradients(*model, sizes, nn::Activation::kSigmoid, x, y, 6.0, &loss);
+  split.ForwardBackward(x, y, 6.0);
+  offset = 0;
+  for (size_t i = 0; i < params.size(); ++i) {
+    EXPECT_TRUE(flat.narrow(0, offset, params[i].numel()).view(params[i].shape()).allclose(want[i], 1e-12, 1e-14))
+        << "bucket slice of parameter " << i;
+    offset += params[i].numel();
+  }
+}
+
+TEST(FeatureSplitTest, FollowsTheModelsWeights) {
+  const std::vector<int64_t> sizes = {kFeatures, 9, kClasses};
+  auto model = Mlp(sizes, nn::Activation::kLeakyRelu, 4);
+  FeatureSplit split(*model, nn::Activation::kLeakyRelu, 2);
+  Generator gen(8);
+  Tensor x = randn({8, kFeatures}, gen, TensorOptions(kFloat64));
+  Tensor y = full({8}, 1, TensorOptions(kInt64));
+  split.ForwardBackward(x, y, 8.0);
+  // An update in place (as SGD makes) and new storage (as Module::to or set_data gives).
+  std::vector<Tensor> params = model->parameters();
+  {
+    autograd::NoGradGuard no_grad;
+    params[0].sub_(params[0].grad(), 0.5);
+  }
+  params[2].set_data(params[2].detach().clone() * 0.5);
+  double want_loss = 0;
+  std::vector<Tensor> want = WholeBatchGradients(*model, sizes, nn::Activation::kLeakyRelu, x, y, 8.0, &want_loss);
+  EXPECT_NEAR(split.ForwardBackward(x, y, 8.0), want_loss, 1e-12);
+  ExpectGradientsEqual(*model, want, "after updates");
+}
+
+TEST(FeatureSplitTest, SuitsMlpsWithMostWeightsInTheFirstTwoLayers) {
+  EXPECT_TRUE(FeatureSplit::Suits({784, 100, 10}, 2));
+  EXPECT_TRUE(FeatureSplit::Suits({784, 1024, 10}, 2));
+  EXPECT_TRUE(FeatureSplit::Suits({784, 1024, 512, 10}, 2));  // the last layer: 0.4% of the weights
+  EXPECT_FALSE(FeatureSplit::Suits({784, 64, 512, 512, 10}, 2));  // most weights after the first two
+  EXPECT_FALSE(FeatureSplit::Suits({784, 10}, 2));               // no hidden layer
+  EXPECT_FALSE(FeatureSplit::Suits({784, 3, 10}, 4));            // fewer units than lanes
+  EXPECT_TRUE(FeatureSplit::Suits({784, 4, 10}, 4));
+}
+
+TEST(FeatureSplitTest, RefusesModelsItCannotSplitAndEmptyBatches) {
+  auto single = Mlp({kFeatures, kClasses}, nn::Activation::kRelu, 5);
+  EXPECT_TRUE(ThrowsTensorError([&] { FeatureSplit split(*single, nn::Activation::kRelu, 2); },
+                                {"at least two Linear layers"}));
+  auto narrow = Mlp({kFeatures, 2, kClasses}, nn::Activation::kRelu, 5);
+  EXPECT_TRUE(ThrowsTensorError([&] { FeatureSplit split(*narrow, nn::Activation::kRelu, 3); },
+                                {"2 units cannot be split over 3 lanes"}));
+  auto model = Mlp({kFeatures, 6, kClasses}, nn::Activation::kRelu, 5);
+  FeatureSplit split(*model, nn::Activation::kRelu, 2);
+  Tensor x = zeros({0, kFeatures}, TensorOptions(kFloat64));
+  Tensor y = zeros({0}, TensorOptions(kInt64));
+  EXPECT_TRUE(ThrowsTensorError([&] { split.ForwardBackward(x, y, 1.0); }, {"at least one sample"}));
+  Tensor x3 = zeros({3, kFeatures}, TensorOptions(kFloat64));
+  EXPECT_TRUE(ThrowsTensorError([&] { split.ForwardBackward(x3, y, 1.0); }, {"expected x [n, features] and y [n]"}));
+}
+
+}  // namespace
+}  // namespace concord

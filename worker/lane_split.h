@@ -1,0 +1,44 @@
+// File: worker/lane_split.h
+//
+// LaneSplit: one training step's forward and backward spread over the CPU cores, on lanes
+// (common/lanes.h), leaving the whole batch's gradient in the model's parameters' .grad as
+// one backward on one thread would (up to float rounding). Two ways to cut the work:
+//   BatchSplit (worker/batch_split.h): each lane takes rows of the batch, on a replica;
+//   FeatureSplit (worker/feature_split.h): each lane takes features of an MLP's first two
+//     layers, on the whole batch.
+// The model's .grad tensors are written in place (so flat gradient buckets whose views they
+// are see the result) and no grad-ready hook fires: a GradientSync learns they are final from
+// its Finish(). The optimizer update and evaluation can use the lanes too (lanes()).
+#ifndef CONCORD_WORKER_LANE_SPLIT_H_
+#define CONCORD_WORKER_LANE_SPLIT_H_
+
+#include <cstdint>
+#include <span>
+
+#include "common/lanes.h"
+#include "tensor/data/dataset.h"
+#include "tensor/tensor.h"
+
+namespace concord {
+
+class LaneSplit {
+ public:
+  virtual ~LaneSplit() = default;
+
+  // Forward, cross-entropy (sum over the rows / divisor) and backward of a batch on the lanes.
+  // Sets the model's parameters' .grad to the gradient of the whole batch's loss, replacing
+  // what they held, and returns that loss. Throws TensorError as the ops and Dataset::Gather do.
+  //
+  // The samples data[indices], gathered on the lanes (no thread hands batches over).
+  virtual double ForwardBackward(const data::Dataset& data, std::span<const int64_t> indices,
+                                 const data::Normalization& norm, double divisor) = 0;
+  // A batch already gathered: x [n, features] float32, y [n] int64, on the CPU.
+  virtual double ForwardBackward(const Tensor& x, const Tensor& y, double divisor) = 0;
+
+  virtual Lanes& lanes() = 0;
+  int size() { return lanes().size(); }
+};
+
+}  // namespace concord
+
+#endif  // CONCORD_WORKER_LANE_SPLIT_H_
