@@ -11,12 +11,14 @@
 #include "tensor/autograd/graph.h"
 #include "tensor/nn/loss.h"
 #include "tensor/nn/sequential.h"
+#include "tests/lane_split_test_util.h"
 #include "tests/test_util.h"
 #include "worker/batch_split.h"
 
 namespace concord {
 namespace {
 
+using test_util::ExpectGradientsEqual;
 using test_util::ThrowsTensorError;
 
 constexpr int64_t kFeatures = 12, kClasses = 5;
@@ -32,37 +34,11 @@ std::vector<std::shared_ptr<nn::Module>> Replicas(int lanes, DType dtype = kFloa
   return out;
 }
 
-data::Dataset Synthetic(int64_t n) {
-  std::vector<uint8_t> images(n * kFeatures), labels(n);
-  Generator gen(4);
-  for (auto& p : images) p = static_cast<uint8_t>(gen.NextBelow(256));
-  for (auto& l : labels) l = static_cast<uint8_t>(gen.NextBelow(kClasses));
-  return data::Dataset::FromBytes(images, labels, kFeatures, kClasses, "synthetic").value();
-}
+data::Dataset Synthetic(int64_t n) { return test_util::SyntheticDataset(n, kFeatures, kClasses); }
 
-// The reference: one forward and backward over the whole batch on a copy of the model.
 std::vector<Tensor> WholeBatchGradients(nn::Module& model, const Tensor& x, const Tensor& y, double divisor,
                                         double* loss) {
-  auto copy = Mlp(0);
-  std::vector<Tensor> src = model.parameters(), dst = copy->parameters();
-  for (size_t i = 0; i < src.size(); ++i) {
-    autograd::NoGradGuard no_grad;
-    dst[i].copy_(src[i]);
-  }
-  Tensor l = nn::cross_entropy(copy->Forward(x), y, divisor);
-  l.backward();
-  *loss = l.item();
-  std::vector<Tensor> grads;
-  for (const Tensor& p : dst) grads.push_back(p.grad());
-  return grads;
-}
-
-void ExpectGradientsEqual(nn::Module& model, const std::vector<Tensor>& want, const char* what) {
-  std::vector<Tensor> params = model.parameters();
-  ASSERT_EQ(params.size(), want.size());
-  for (size_t i = 0; i < params.size(); ++i) {
-    EXPECT_TRUE(params[i].grad().allclose(want[i], 1e-12, 1e-14)) << what << ": parameter " << i;
-  }
+  return test_util::WholeBatchGradients(model, *Mlp(0), x, y, divisor, loss);
 }
 
 TEST(BatchSplitTest, LanesSumToTheWholeBatchGradientForEvenUnevenAndTinyBatches) {
@@ -110,26 +86,14 @@ TEST(BatchSplitTest, WritesIntoTheGradientStorageItFinds) {
   auto model = Mlp(3);
   BatchSplit split(*model, Replicas(2));
   std::vector<Tensor> params = model->parameters();
-  int64_t total = 0;
-  for (const Tensor& p : params) total += p.numel();
-  Tensor flat = zeros({total}, TensorOptions(kFloat64));
-  int64_t offset = 0;
-  for (const Tensor& p : params) {
-    p.set_grad(flat.narrow(0, offset, p.numel()).view(p.shape()));
-    offset += p.numel();
-  }
+  Tensor flat = test_util::GradientsAsBucketViews(params);
   Generator gen(6);
   Tensor x = randn({6, kFeatures}, gen, TensorOptions(kFloat64));
   Tensor y = full({6}, 2, TensorOptions(kInt64));
   double loss = 0;
   std::vector<Tensor> want = WholeBatchGradients(*model, x, y, 6.0, &loss);
   split.ForwardBackward(x, y, 6.0);
-  offset = 0;
-  for (size_t i = 0; i < params.size(); ++i) {
-    EXPECT_TRUE(flat.narrow(0, offset, params[i].numel()).view(params[i].shape()).allclose(want[i], 1e-12, 1e-14))
-        << "bucket slice of parameter " << i;
-    offset += params[i].numel();
-  }
+  test_util::ExpectBucketHolds(flat, params, want);
 }
 
 TEST(BatchSplitTest, ReplicasFollowTheModelsWeights) {
@@ -139,13 +103,7 @@ TEST(BatchSplitTest, ReplicasFollowTheModelsWeights) {
   Tensor x = randn({8, kFeatures}, gen, TensorOptions(kFloat64));
   Tensor y = full({8}, 1, TensorOptions(kInt64));
   split.ForwardBackward(x, y, 8.0);
-  // An update in place (as SGD makes) and new storage (as Module::to or set_data gives).
-  std::vector<Tensor> params = model->parameters();
-  {
-    autograd::NoGradGuard no_grad;
-    params[0].sub_(params[0].grad(), 0.5);
-  }
-  params[2].set_data(params[2].detach().clone() * 0.5);
+  test_util::ChangeWeightsAsTrainingDoes(model->parameters());
   double want_loss = 0;
   std::vector<Tensor> want = WholeBatchGradients(*model, x, y, 8.0, &want_loss);
   EXPECT_NEAR(split.ForwardBackward(x, y, 8.0), want_loss, 1e-12);

@@ -78,11 +78,7 @@ double BatchSplit::ForwardBackward(const data::Dataset& data, std::span<const in
 }
 
 double BatchSplit::ForwardBackward(const Tensor& x, const Tensor& y, double divisor) {
-  TENSOR_CHECK(x.dim() == 2 && y.dim() == 1 && x.size(0) == y.size(0),
-               "BatchSplit: expected x [n, features] and y [n], got x ", ShapeToString(x.shape()), " and y ",
-               ShapeToString(y.shape()));
-  TENSOR_CHECK(x.device().is_cpu() && y.device().is_cpu(), "BatchSplit: expected CPU tensors, got x on ",
-               x.device().ToString(), " and y on ", y.device().ToString());
+  CheckBatch("BatchSplit", x, y);
   return Run(x.size(0), divisor, [&](int, int64_t begin, int64_t end) {
     return std::make_pair(x.narrow(0, begin, end - begin), y.narrow(0, begin, end - begin));
   });

@@ -84,11 +84,7 @@ double FeatureSplit::ForwardBackward(const data::Dataset& data, std::span<const 
 }
 
 double FeatureSplit::ForwardBackward(const Tensor& x, const Tensor& y, double divisor) {
-  TENSOR_CHECK(x.dim() == 2 && y.dim() == 1 && x.size(0) == y.size(0),
-               "FeatureSplit: expected x [n, features] and y [n], got x ", ShapeToString(x.shape()), " and y ",
-               ShapeToString(y.shape()));
-  TENSOR_CHECK(x.device().is_cpu() && y.device().is_cpu(), "FeatureSplit: expected CPU tensors, got x on ",
-               x.device().ToString(), " and y on ", y.device().ToString());
+  CheckBatch("FeatureSplit", x, y);
   divisor_ = divisor;
   return Run(x.size(0), [&](int) { return std::make_pair(x, y); });
 }

@@ -17,6 +17,7 @@
 
 #include "common/lanes.h"
 #include "tensor/data/dataset.h"
+#include "tensor/error.h"
 #include "tensor/tensor.h"
 
 namespace concord {
@@ -37,6 +38,16 @@ class LaneSplit {
 
   virtual Lanes& lanes() = 0;
   int size() { return lanes().size(); }
+
+ protected:
+  // What ForwardBackward(x, y, divisor) takes, or a TensorError naming `who`.
+  static void CheckBatch(const char* who, const Tensor& x, const Tensor& y) {
+    TENSOR_CHECK(x.dim() == 2 && y.dim() == 1 && x.size(0) == y.size(0), who,
+                 ": expected x [n, features] and y [n], got x ", ShapeToString(x.shape()), " and y ",
+                 ShapeToString(y.shape()));
+    TENSOR_CHECK(x.device().is_cpu() && y.device().is_cpu(), who, ": expected CPU tensors, got x on ",
+                 x.device().ToString(), " and y on ", y.device().ToString());
+  }
 };
 
 }  // namespace concord
