@@ -10,6 +10,9 @@ namespace {
 // How long a waiting thread spins before it sleeps: a little longer than the gap between two
 // batch-split runs of a small model's step (the optimizer update and the next batch's hand-off).
 constexpr auto kSpin = std::chrono::microseconds(100);
+// How many pauses a lane spends at a barrier before it starts yielding its core: some tens of
+// microseconds, the imbalance between the lanes of one step.
+constexpr int kBarrierSpins = 4096;
 
 inline void CpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -97,7 +100,7 @@ void Lanes::Barrier() {
   // its core after a while in case the lane it waits for shares that core.
   for (int spins = 0; barrier_generation_.load(std::memory_order_acquire) == generation; ++spins) {
     if (failed_.load(std::memory_order_acquire)) throw Abandoned{};
-    if (spins < 4096) {
+    if (spins < kBarrierSpins) {
       CpuRelax();
     } else {
       std::this_thread::yield();

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tensor/data/dataset.h"
 #include "tensor/data/idx.h"
@@ -179,6 +180,15 @@ TEST(DatasetTest, GatherNormalisesAndReusesBuffers) {
   EXPECT_TRUE(t.equal(tensor({{1.f, 0.f, 0.f}, {0.f, 1.f, 0.f}})));
   int64_t bad[1] = {3};
   EXPECT_THROW(d->Gather(bad, 1, {}, &x, &y), TensorError);
+  // CheckIndices: the same rule as a Status, naming the first bad index and the range.
+  EXPECT_TRUE(d->CheckIndices(std::vector<int64_t>{0, 2, 1}).ok());
+  EXPECT_TRUE(d->CheckIndices({}).ok());
+  for (int64_t wrong : {int64_t{3}, int64_t{-1}}) {
+    absl::Status s = d->CheckIndices(std::vector<int64_t>{0, wrong, 7});
+    ASSERT_FALSE(s.ok()) << wrong;
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(s.message(), absl::StrCat("sample index ", wrong, " is outside tiny's 3 samples [0, 3)"));
+  }
 }
 
 TEST(DatasetTest, FromBytesValidates) {

@@ -218,7 +218,7 @@ TEST(TrainerTest, GemmThreadsUseOneForwardAndABadIndexIsAnError) {
     absl::StatusOr<double> s = split->Step(d, bad, 3);
     ASSERT_FALSE(s.ok());
     EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_NE(s.status().message().find("sample index 64 is outside the dataset [0, 64)"), absl::string_view::npos)
+    EXPECT_NE(s.status().message().find("sample index 64 is outside synthetic's 64 samples [0, 64)"), absl::string_view::npos)
         << s.status();
   }
 }

@@ -45,8 +45,12 @@ Tensor& GradOf(const Tensor& param) { return param.autograd_meta()->grad; }
 
 }  // namespace
 
+bool FeatureSplit::CanSplit(const std::vector<int64_t>& sizes, int lanes) {
+  return sizes.size() >= 3 && sizes[1] >= lanes;
+}
+
 bool FeatureSplit::Suits(const std::vector<int64_t>& sizes, int lanes) {
-  if (sizes.size() < 3 || sizes[1] < lanes) return false;
+  if (!CanSplit(sizes, lanes)) return false;
   int64_t first_two = 0, rest = 0;
   for (size_t i = 0; i + 1 < sizes.size(); ++i) (i < 2 ? first_two : rest) += sizes[i] * sizes[i + 1];
   return rest * 8 <= first_two + rest;
@@ -134,8 +138,8 @@ void FeatureSplit::RunLane(int lane, const Tensor& x, const Tensor& y) {
   GradOf(params_[2]).narrow(1, begin, count).copy_(w1.grad());
   if (keep) {
     for (size_t i = 3; i < params_.size(); ++i) GradOf(params_[i]).copy_(rest[i - 3].grad());
+    loss_ = loss.item();
   }
-  if (keep) loss_ = loss.item();
 }
 
 }  // namespace concord

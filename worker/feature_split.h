@@ -36,9 +36,10 @@ namespace concord {
 class FeatureSplit final : public LaneSplit {
  public:
   // Whether an MLP of these layer sizes (input, hidden..., output) can be split over this
-  // many lanes (at least two layers, and a first hidden layer of at least `lanes` units),
-  // and gains from it: the layers after the first two hold at most an eighth of the weights,
-  // since every lane computes them.
+  // many lanes: at least two layers, and a first hidden layer of at least `lanes` units.
+  static bool CanSplit(const std::vector<int64_t>& sizes, int lanes);
+  // Whether it also gains from it: the layers after the first two hold at most an eighth of
+  // the weights, since every lane computes them.
   static bool Suits(const std::vector<int64_t>& sizes, int lanes);
 
   // model: an MLP as nn::MakeMlp builds it (Linear, activation, Linear, ...) with the given

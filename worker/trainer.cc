@@ -48,7 +48,7 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const JobConfig& config
   if (device.is_cpu() && threads > 1) {
     split = config.thread_split();
     if (split == "auto") split = FeatureSplit::Suits(sizes, threads) ? "features" : "batch";
-    if (split == "features" && !(sizes.size() >= 3 && sizes[1] >= threads)) {
+    if (split == "features" && !FeatureSplit::CanSplit(sizes, threads)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "thread_split=features: expected a first hidden layer of at least ", threads, " units (one per thread), got ",
           sizes.size() >= 3 ? absl::StrCat(sizes[1], " units") : std::string("no hidden layer")));
@@ -110,22 +110,17 @@ void Trainer::SetEpoch(int64_t epoch) { sgd_->set_lr(schedule_.LearningRate(epoc
 
 absl::StatusOr<double> Trainer::Step(const data::Dataset& data, std::span<const int64_t> indices,
                                      int64_t global_batch) {
-  if (lane_split_) {
-    // The lanes gather their own rows; a bad index is the caller's input, not a failed step.
-    for (int64_t i : indices) {
-      if (i < 0 || i >= data.size()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("training step: sample index ", i, " is outside the dataset [0, ", data.size(), ")"));
-      }
-    }
+  // A bad index is the caller's input (InvalidArgument), not a failed step.
+  if (absl::Status s = data.CheckIndices(indices); !s.ok()) return s;
+  if (lane_split_) {  // the lanes gather the batch
     return RunStep(global_batch, [&] {
       return StepLoss{.tensor = Tensor(), .value = lane_split_->ForwardBackward(data, indices, norm_, static_cast<double>(global_batch))};
     });
   }
   try {
     data.Gather(indices.data(), static_cast<int64_t>(indices.size()), norm_, &x_, &y_);
-  } catch (const TensorError& e) {
-    return absl::InvalidArgumentError(absl::StrCat("training step: ", e.what()));
+  } catch (const TensorError& e) {  // the indices are checked: out of memory, say
+    return absl::InternalError(absl::StrCat("training step: ", e.what()));
   }
   return StepOn(x_, y_, global_batch);
 }

@@ -72,6 +72,16 @@ void Reuse(Tensor* t, const Shape& shape, DType dtype) {
 }
 }  // namespace
 
+absl::Status Dataset::CheckIndices(std::span<const int64_t> indices) const {
+  for (int64_t i : indices) {
+    if (i < 0 || i >= size_) {
+      return absl::InvalidArgumentError(
+          StrCat("sample index ", i, " is outside ", name_, "'s ", size_, " samples [0, ", size_, ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 void Dataset::Gather(const int64_t* indices, int64_t n, const Normalization& norm, Tensor* x, Tensor* y) const {
   Reuse(x, {n, features_}, kFloat32);
   Reuse(y, {n}, kInt64);

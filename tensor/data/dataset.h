@@ -10,9 +10,11 @@
 #define CONCORD_TENSOR_DATA_DATASET_H_
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "tensor/functions.h"
 
@@ -41,6 +43,10 @@ class Dataset {
     return reinterpret_cast<const uint8_t*>(images_.data()) + images_offset_ + i * features_;
   }
   int64_t label(int64_t i) const { return labels_[i]; }
+
+  // OK when every index is a sample of this dataset; else an InvalidArgument error naming the
+  // first that is not and the range expected.
+  absl::Status CheckIndices(std::span<const int64_t> indices) const;
 
   // Gathers samples indices[0..n) into *x ([n, features] float32) and *y ([n] int64),
   // reusing their storage when they already have those shapes (new buffers are pinned when

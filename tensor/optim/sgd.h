@@ -43,7 +43,7 @@ class Sgd {
   void Step();
   // The same update cut into `parts` disjoint slices of every parameter, for several threads:
   // run_parts(part_fn) must call part_fn(part) once for every part in [0, parts), in any order
-  // or concurrently, and return when all have returned (BatchSplit's lanes do:
+  // or concurrently, and return when all have returned (a LaneSplit's lanes do:
   // `sgd.Step(n, [&](auto fn) { lanes.Run(fn); })`). The result equals Step()'s exactly.
   void Step(int parts, absl::FunctionRef<void(absl::FunctionRef<void(int)>)> run_parts);
   void ZeroGrad();
