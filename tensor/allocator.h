@@ -48,11 +48,12 @@ class CpuAllocator {
  private:
   CpuAllocator() = default;
 
-  // absl::Mutex spins briefly before it sleeps: the batch split's lanes allocate at once.
+  // absl::Mutex spins briefly before it sleeps: the lanes of a split step (worker/lane_split.h)
+  // allocate at the same moments.
   mutable absl::Mutex mu_;
-  std::multimap<size_t, void*> free_;  // capacity -> block
-  AllocatorStats stats_;
-  size_t cache_limit_bytes_ = size_t{512} << 20;
+  std::multimap<size_t, void*> free_ ABSL_GUARDED_BY(mu_);  // capacity -> block
+  AllocatorStats stats_ ABSL_GUARDED_BY(mu_);
+  size_t cache_limit_bytes_ ABSL_GUARDED_BY(mu_) = size_t{512} << 20;
 };
 
 }  // namespace concord

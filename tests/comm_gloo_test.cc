@@ -275,15 +275,16 @@ TEST(GlooFaultTest, RegisteredAllReduceWithAHungOrDeadPeerFailsWithinTheTimeout)
     std::vector<std::unique_ptr<Communicator>> comms = MakeGroup(2, Options(absl::Seconds(1)));
     ASSERT_TRUE(AllCreated(comms));
     Tensor mine = ones({1000}), theirs = ones({1000});
-    absl::StatusOr<int> handle;
-    std::thread other([&] { ASSERT_TRUE(comms[1]->RegisterAllReduce(theirs).ok()); });
+    absl::StatusOr<int> handle, their_handle;
+    std::thread other([&] { their_handle = comms[1]->RegisterAllReduce(theirs); });
     handle = comms[0]->RegisterAllReduce(mine);
     other.join();
     ASSERT_TRUE(handle.ok()) << handle.status();
+    ASSERT_TRUE(their_handle.ok()) << their_handle.status();
     // One round that works, then rank 1 stops taking part.
-    std::unique_ptr<Work> peer = comms[1]->AllReduceRegisteredAsync(*handle);
-    ASSERT_TRUE(comms[0]->AllReduceRegisteredAsync(*handle)->Wait(absl::Seconds(10)).ok());
-    ASSERT_TRUE(peer->Wait(absl::Seconds(10)).ok());
+    std::unique_ptr<Work> peer = comms[1]->AllReduceRegisteredAsync(*their_handle);
+    ASSERT_OK(comms[0]->AllReduceRegisteredAsync(*handle)->Wait(absl::Seconds(10)));
+    ASSERT_OK(peer->Wait(absl::Seconds(10)));
     EXPECT_TRUE(mine.equal(full({1000}, 2.0)));
     if (peer_leaves) comms[1].reset();
     const absl::Time start = absl::Now();

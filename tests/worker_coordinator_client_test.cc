@@ -1,9 +1,11 @@
 // CoordinatorClient's asynchronous step reports against a real gRPC server on loopback (a
 // stand-in coordinator that only takes reports): ReportAsync returns before the coordinator
 // answers, reports arrive in order, FlushReports waits for them, returns a failed report's
-// error once, and gives DeadlineExceeded when the coordinator does not answer in time.
+// error once (with how many failed), gives DeadlineExceeded when the coordinator does not
+// answer in time, and destroying the client does not wait for reports the coordinator holds.
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -12,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/trainer.grpc.pb.h"
+#include "tests/status_testing.h"
 #include "worker/coordinator_client.h"
 
 namespace concord {
@@ -23,7 +26,7 @@ class ReportSink final : public Coordinator::Service {
     if (hold_) release_.WaitForNotificationWithTimeout(absl::Seconds(30));
     std::lock_guard<std::mutex> lock(mu_);
     steps_.push_back(report->step());
-    if (report->step() == fail_step_) return grpc::Status(grpc::StatusCode::INTERNAL, "no room for step reports");
+    if (fail_steps_.count(report->step())) return grpc::Status(grpc::StatusCode::INTERNAL, "no room for step reports");
     return grpc::Status::OK;
   }
   std::vector<int64_t> steps() {
@@ -32,7 +35,7 @@ class ReportSink final : public Coordinator::Service {
   }
   bool hold_ = false;             // answer only after release_
   absl::Notification release_;
-  int64_t fail_step_ = -1;        // the report of this step fails
+  std::set<int64_t> fail_steps_;  // the reports of these steps fail
 
  private:
   std::mutex mu_;
@@ -68,21 +71,28 @@ TEST(CoordinatorClientTest, ReportsGoOutInOrderWithoutHoldingTheCaller) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(1)) << "ReportAsync waited for the coordinator";
   EXPECT_TRUE(sink.steps().empty());
   sink.release_.Notify();
-  ASSERT_TRUE(client->FlushReports(absl::Seconds(10)).ok());
+  ASSERT_OK(client->FlushReports(absl::Seconds(10)));
   EXPECT_EQ(sink.steps(), (std::vector<int64_t>{0, 1, 2, 3, 4}));
 }
 
 TEST(CoordinatorClientTest, FlushReturnsAFailedReportOnceAndTheRestStillGoOut) {
   ReportSink sink;
-  sink.fail_step_ = 1;
+  sink.fail_steps_ = {1};
   Server server(&sink);
   auto client = CoordinatorClient::Connect(server.address(), "job", "", absl::Seconds(10)).value();
   for (int64_t step = 0; step < 3; ++step) client->ReportAsync(At(step));
   absl::Status s = client->FlushReports(absl::Seconds(10));
   EXPECT_EQ(s.code(), absl::StatusCode::kInternal) << s;
   EXPECT_NE(s.message().find("no room for step reports"), absl::string_view::npos) << s;
+  EXPECT_EQ(s.message().find("the first of"), absl::string_view::npos) << s;
   EXPECT_EQ(sink.steps(), (std::vector<int64_t>{0, 1, 2}));
-  EXPECT_TRUE(client->FlushReports(absl::Seconds(10)).ok());
+  EXPECT_OK(client->FlushReports(absl::Seconds(10)));
+  // Several failures: the first, and how many.
+  sink.fail_steps_ = {4, 5, 7};
+  for (int64_t step = 3; step < 8; ++step) client->ReportAsync(At(step));
+  s = client->FlushReports(absl::Seconds(10));
+  EXPECT_EQ(s.code(), absl::StatusCode::kInternal) << s;
+  EXPECT_NE(s.message().find("(the first of 3 step reports that failed)"), absl::string_view::npos) << s;
 }
 
 TEST(CoordinatorClientTest, FlushGivesUpAtItsDeadline) {
@@ -96,6 +106,21 @@ TEST(CoordinatorClientTest, FlushGivesUpAtItsDeadline) {
   EXPECT_EQ(s.code(), absl::StatusCode::kDeadlineExceeded) << s;
   EXPECT_NE(s.message().find("2 step report(s)"), absl::string_view::npos) << s;
   sink.release_.Notify();  // lets the client's thread finish before it is destroyed
+}
+
+TEST(CoordinatorClientTest, DestroyingTheClientDoesNotWaitForHeldReports) {
+  // The coordinator holds every report past Report's 10 s deadline; the client must cancel the
+  // one in flight and drop the rest rather than wait out 3 x 10 s.
+  ReportSink sink;
+  sink.hold_ = true;
+  Server server(&sink);
+  auto client = CoordinatorClient::Connect(server.address(), "job", "", absl::Seconds(10)).value();
+  for (int64_t step = 0; step < 3; ++step) client->ReportAsync(At(step));
+  absl::SleepFor(absl::Milliseconds(100));  // the first is in flight
+  const absl::Time start = absl::Now();
+  client.reset();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+  sink.release_.Notify();  // lets the server's handler return
 }
 
 }  // namespace

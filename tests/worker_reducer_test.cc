@@ -2,13 +2,14 @@
 // order with a small first one, gradients as views into the buckets, the all-reduced
 // gradients equal to per-shard gradients summed by hand, a parameter with no gradient
 // contributing zeros, and the stop vote seen by every rank.
-#include <thread>
 
 #include "gtest/gtest.h"
 #include "tensor/autograd/graph.h"
 #include "tensor/functions.h"
 #include "tensor/nn/loss.h"
 #include "tensor/nn/sequential.h"
+#include "tests/status_testing.h"
+#include "tests/test_util.h"
 #include "worker/comm/gloo_communicator.h"
 #include "worker/comm/in_memory_store.h"
 #include "worker/reducer.h"
@@ -32,21 +33,17 @@ void Shard(int r, int w, Tensor* x, Tensor* y) {
   *y = all_y.narrow(0, r * kBatch / w, kBatch / w);
 }
 
-// Runs fn(rank, communicator) on `world` threads.
+// Runs fn(rank, communicator) on `world` threads, over a Gloo group of that size.
 template <typename Fn>
 void OnRanks(int world, Fn fn) {
   comm::InMemoryStore store;
-  std::vector<std::thread> threads;
-  for (int r = 0; r < world; ++r) {
-    threads.emplace_back([&, r] {
-      comm::GlooOptions options;
-      options.timeout = absl::Seconds(10);
-      auto c = comm::CreateGlooCommunicator(store, r, world, options);
-      ASSERT_TRUE(c.ok()) << c.status();
-      fn(r, **c);
-    });
-  }
-  for (std::thread& t : threads) t.join();
+  test_util::OnRanks(world, [&](int r) {
+    comm::GlooOptions options;
+    options.timeout = absl::Seconds(10);
+    auto c = comm::CreateGlooCommunicator(store, r, world, options);
+    ASSERT_TRUE(c.ok()) << c.status();
+    fn(r, **c);
+  });
 }
 
 TEST(ReducerTest, BucketsAreReverseOrderedViewsWithASmallFirstOne) {
@@ -55,7 +52,7 @@ TEST(ReducerTest, BucketsAreReverseOrderedViewsWithASmallFirstOne) {
     std::vector<Tensor> params = model->parameters();  // w1 [5,6], b1, w2 [4,5], b2, w3 [3,4], b3
     // First bucket up to 40 bytes, then up to 200: float64 elements are 8 bytes.
     Reducer reducer(c, {.bucket_bytes = 200, .first_bucket_bytes = 40, .timeout = absl::Seconds(10)});
-    ASSERT_TRUE(reducer.Attach(params).ok());
+    ASSERT_OK(reducer.Attach(params));
     std::vector<std::vector<int>> layout = reducer.bucket_layout();
     ASSERT_GE(layout.size(), 3u);
     EXPECT_EQ(layout.front().front(), 5);  // the last parameter first
@@ -103,18 +100,18 @@ TEST(ReducerTest, AloneItLeavesTheGradientsAloneAndKeepsItsOwnStopVote) {
     std::vector<Tensor> grads_before;
     for (const Tensor& p : params) grads_before.push_back(p.grad());
     Reducer reducer(c, {.timeout = absl::Seconds(10)});
-    ASSERT_TRUE(reducer.Attach(params).ok());
+    ASSERT_OK(reducer.Attach(params));
     EXPECT_TRUE(reducer.bucket_layout().empty());
     for (size_t i = 0; i < params.size(); ++i) {
       EXPECT_EQ(params[i].grad().defined(), grads_before[i].defined()) << "parameter " << i;
     }
     Tensor w = tensor({1.}, kFloat64).requires_grad_();
     Reducer alone(c, {.timeout = absl::Seconds(10)});
-    ASSERT_TRUE(alone.Attach({w}).ok());
+    ASSERT_OK(alone.Attach({w}));
     for (int step = 0; step < 3; ++step) {
       alone.VoteStop(step == 1);
       (w * 2.0).sum().backward();
-      ASSERT_TRUE(alone.Finish().ok());
+      ASSERT_OK(alone.Finish());
       EXPECT_EQ(alone.stop_agreed(), step == 1) << "step " << step;
       EXPECT_TRUE(w.grad().equal(tensor({2.0 * (step + 1)}, kFloat64)));  // accumulating: no ZeroGrad here
     }

@@ -111,7 +111,8 @@ CoordinatorClient::~CoordinatorClient() {
   if (reader_.joinable()) reader_.join();
   {
     std::lock_guard<std::mutex> lock(report_mu_);
-    reports_stopping_ = true;  // a report in flight ends at its deadline
+    reports_stopping_ = true;  // unsent reports are dropped
+    if (report_context_) report_context_->TryCancel();
   }
   report_cv_.notify_all();
   if (reporter_.joinable()) reporter_.join();
@@ -136,12 +137,16 @@ absl::StatusOr<RegisterResponse> CoordinatorClient::Register(const std::string& 
 }
 
 absl::Status CoordinatorClient::Report(const StepReport& report) {
+  grpc::ClientContext context;
+  return SendReport(report, &context);
+}
+
+absl::Status CoordinatorClient::SendReport(const StepReport& report, grpc::ClientContext* context) {
   StepReport request = report;
   *request.mutable_caller() = caller_;
   ReportResponse response;
-  grpc::ClientContext context;
-  SetDeadline(&context, absl::Seconds(10));
-  return FromGrpc(stub_->ReportSteps(&context, request, &response), "ReportSteps", address_);
+  SetDeadline(context, absl::Seconds(10));
+  return FromGrpc(stub_->ReportSteps(context, request, &response), "ReportSteps", address_);
 }
 
 void CoordinatorClient::ReportAsync(StepReport report) {
@@ -157,29 +162,34 @@ void CoordinatorClient::SendReports() {
   std::unique_lock<std::mutex> lock(report_mu_);
   for (;;) {
     report_cv_.wait(lock, [&] { return reports_stopping_ || !reports_.empty(); });
-    if (reports_.empty()) return;  // stopping, nothing left
-    StepReport report = std::move(reports_.front());
-    reports_.pop_front();
-    report_in_flight_ = true;
+    if (reports_stopping_) return;
+    // The front stays where it is while it is sent (push_back keeps references valid).
+    const StepReport& report = reports_.front();
+    grpc::ClientContext context;
+    report_context_ = &context;
     lock.unlock();
-    absl::Status s = Report(report);
+    absl::Status s = SendReport(report, &context);
     lock.lock();
-    report_in_flight_ = false;
-    if (!s.ok() && report_error_.ok()) report_error_ = s;
+    report_context_ = nullptr;
+    reports_.pop_front();
+    if (!s.ok() && report_failures_++ == 0) report_error_ = s;
     report_cv_.notify_all();
   }
 }
 
 absl::Status CoordinatorClient::FlushReports(absl::Duration timeout) {
   std::unique_lock<std::mutex> lock(report_mu_);
-  const bool sent = report_cv_.wait_for(lock, absl::ToChronoMilliseconds(timeout),
-                                        [&] { return reports_.empty() && !report_in_flight_; });
+  const bool sent = report_cv_.wait_for(lock, absl::ToChronoMilliseconds(timeout), [&] { return reports_.empty(); });
   absl::Status error = std::exchange(report_error_, absl::OkStatus());
-  if (!error.ok()) return error;
+  const int failures = std::exchange(report_failures_, 0);
+  if (!error.ok()) {
+    if (failures == 1) return error;
+    return absl::Status(error.code(), absl::StrCat(error.message(), " (the first of ", failures,
+                                                   " step reports that failed)"));
+  }
   if (!sent) {
-    return absl::DeadlineExceededError(absl::StrCat(reports_.size() + (report_in_flight_ ? 1 : 0),
-                                                    " step report(s) to the coordinator at ", address_,
-                                                    " still unsent after ", absl::FormatDuration(timeout)));
+    return absl::DeadlineExceededError(absl::StrCat(reports_.size(), " step report(s) to the coordinator at ",
+                                                    address_, " still unsent after ", absl::FormatDuration(timeout)));
   }
   return absl::OkStatus();
 }

@@ -29,6 +29,8 @@ class CoordinatorClient {
   // retrying with exponential backoff; Unavailable naming the address on failure.
   static absl::StatusOr<std::unique_ptr<CoordinatorClient>> Connect(const std::string& address, std::string job_id,
                                                                     std::string token, absl::Duration connect_timeout);
+  // Cancels the shard stream and a report in flight, and drops unsent reports (FlushReports
+  // first to send them): it waits on no RPC's deadline.
   ~CoordinatorClient();
 
   // Joins the job; blocks until the world is complete (up to timeout).
@@ -42,7 +44,8 @@ class CoordinatorClient {
   // order, each with Report's deadline. A failed one is not retried: FlushReports returns it.
   void ReportAsync(StepReport report);
   // Waits up to timeout for every queued report to be sent. The first failure since the last
-  // call, or DeadlineExceeded naming how many reports were still unsent.
+  // call (with how many failed, when more did), or DeadlineExceeded naming how many reports
+  // were still unsent.
   absl::Status FlushReports(absl::Duration timeout);
   // Asks the coordinator to stop the job (every rank stops at one step, with a checkpoint).
   absl::Status Shutdown(const std::string& reason);
@@ -60,6 +63,8 @@ class CoordinatorClient {
   CoordinatorClient(std::string address, std::shared_ptr<grpc::Channel> channel, Caller caller);
   void ReadShards(int64_t from_step, size_t buffered);
   void SendReports();
+  // Report's RPC on a context the caller owns (so it can be cancelled).
+  absl::Status SendReport(const StepReport& report, grpc::ClientContext* context);
 
   std::string address_;
   std::shared_ptr<grpc::Channel> channel_;
@@ -79,10 +84,11 @@ class CoordinatorClient {
   // ReportAsync's queue and sender thread (started by the first report).
   std::mutex report_mu_;
   std::condition_variable report_cv_;
-  std::deque<StepReport> reports_;
-  bool report_in_flight_ = false;
+  std::deque<StepReport> reports_;  // unsent; the front is in flight while report_context_ is set
+  grpc::ClientContext* report_context_ = nullptr;
   bool reports_stopping_ = false;
   absl::Status report_error_;  // the first failure since the last FlushReports
+  int report_failures_ = 0;    // failures since the last FlushReports
   std::thread reporter_;
 };
 

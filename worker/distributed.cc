@@ -28,6 +28,9 @@
 namespace concord {
 namespace {
 
+// How long the end of a run waits for its step reports to reach the coordinator.
+constexpr absl::Duration kFinalReportsTimeout = absl::Seconds(20);
+
 // A shard's sample indices, as a span over the message.
 std::span<const int64_t> Indices(const ShardAssignment& shard) {
   return {shard.indices().data(), static_cast<size_t>(shard.indices_size())};
@@ -357,8 +360,9 @@ absl::StatusOr<RunSummary> RunDistributed(const DistributedOptions& options, std
     }
     if (last) break;
   }
-  // The last report says this rank is done: the coordinator waits for it.
-  if (absl::Status s = c.FlushReports(absl::Seconds(20)); !s.ok()) out << "rank " << rank << ": " << s.message() << "\n";
+  // The last report says this rank is done: the coordinator waits for it. Two of Report's
+  // 10 s deadlines: the report in flight and the final one.
+  if (absl::Status s = c.FlushReports(kFinalReportsTimeout); !s.ok()) out << "rank " << rank << ": " << s.message() << "\n";
   summary.train_samples_per_sec = trained / std::max(train_seconds, 1e-9);
   return summary;
 }

@@ -98,14 +98,17 @@ absl::StatusOr<std::string> ReadFileMaybeGzip(const std::string& path, size_t ma
   const std::streamsize file_size = in.tellg();
   in.seekg(0);
   const size_t size = static_cast<size_t>(std::max<std::streamsize>(file_size, 0));
+  unsigned char magic[2] = {0, 0};
+  in.read(reinterpret_cast<char*>(magic), size >= 2 ? 2 : 0);
+  in.seekg(0);
+  const bool gzip = size >= 2 && magic[0] == 0x1f && magic[1] == 0x8b;
   std::string raw;
   raw.reserve(size);
-  AdviseHugePages(raw.data(), raw.capacity());  // an uncompressed file's bytes are the dataset
+  if (!gzip) AdviseHugePages(raw.data(), raw.capacity());  // these bytes are the dataset
   raw.resize(size);
   if (!in.read(raw.data(), file_size)) {
     return absl::DataLossError(StrCat("cannot read ", path, ": ", std::strerror(errno)));
   }
-  const bool gzip = raw.size() >= 2 && static_cast<uint8_t>(raw[0]) == 0x1f && static_cast<uint8_t>(raw[1]) == 0x8b;
   if (!gzip) {
     if (raw.size() > max_bytes) {
       return absl::InvalidArgumentError(StrCat(path, ": ", raw.size(), " bytes, more than the limit of ", max_bytes));

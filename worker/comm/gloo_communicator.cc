@@ -7,9 +7,13 @@
 //   1. OpQueue::Abort(): every Work (queued or running) completes with kAborted at once, and
 //      every later call fails at once. The running collective's closure keeps its tensor
 //      alive, so Gloo's late writes land in memory it still owns.
-//   2. gloo::Context::closeConnections(): closes this rank's sockets (a hard close with
-//      SO_LINGER 0), so peers blocked on this rank fail promptly with "Connection closed by
-//      peer" instead of waiting for their timeout.
+//   2. gloo::Context::closeConnections(): closes this rank's sockets of the ordinary mesh (a
+//      hard close with SO_LINGER 0), so peers blocked on this rank fail promptly with
+//      "Connection closed by peer" instead of waiting for their timeout. The bucket mesh
+//      (Note [Bucket mesh]) is left open: its sync pairs hold their lock through a spinning
+//      read, so closing them could hold Abort up to that read's timeout. A peer blocked in a
+//      gradient bucket's all-reduce with this rank therefore fails at its collective timeout,
+//      not at once.
 // The collective that was running on this rank's own thread may still sit in Gloo until its
 // timeout. Nobody waits for it: the destructor of an aborted communicator detaches the
 // communication thread (OpQueue), which owns the Gloo context and the op's tensor and ends
@@ -51,8 +55,9 @@
 // registered all-reduces (the gradient buckets, every step) get a mesh of their own in that
 // mode, and every other collective keeps the ordinary one. Measured on 2 cores, 2 workers,
 // Fashion-MNIST: 784-100-10 batch 100 from 58k to 86k samples/s, 784-1024-10 batch 256 from
-// 20.4k to 25.9k. A dead peer still fails the read (the connection closes); the caller's
-// deadline (Work::Wait) and Abort do not depend on the spinning thread.
+// 20.4k to 25.9k. A dead peer still fails the read (the connection closes), and the caller's
+// deadline (Work::Wait) does not depend on the spinning thread; Abort does not close this mesh
+// (Note [Abort]).
 #include "worker/comm/gloo_communicator.h"
 
 #include <signal.h>
@@ -531,19 +536,21 @@ absl::StatusOr<std::unique_ptr<Communicator>> CreateGlooCommunicator(
         "; set GlooOptions.hostname or .interface to an address of this machine)"));
   }
 
-  auto context = std::make_shared<gloo::rendezvous::Context>(rank, world_size);
-  context->setTimeout(absl::ToChronoMilliseconds(options.timeout));
-  GlooStoreAdapter adapter(store, options.timeout);
-  RETURN_IF_ERROR(CallGloo(absl::StrCat(owner, ": connecting to the other ranks"),
-                                 [&] { context->connectFullMesh(adapter, device); }));
+  // A full mesh of connections to the other ranks, rendezvousing through `mesh_store`.
+  auto connect = [&](KeyValueStore& mesh_store,
+                     const char* what) -> absl::StatusOr<std::shared_ptr<gloo::rendezvous::Context>> {
+    auto context = std::make_shared<gloo::rendezvous::Context>(rank, world_size);
+    context->setTimeout(absl::ToChronoMilliseconds(options.timeout));
+    GlooStoreAdapter adapter(mesh_store, options.timeout);
+    RETURN_IF_ERROR(CallGloo(absl::StrCat(owner, ": ", what), [&] { context->connectFullMesh(adapter, device); }));
+    return context;
+  };
+  ASSIGN_OR_RETURN(std::shared_ptr<gloo::rendezvous::Context> context, connect(store, "connecting to the other ranks"));
   auto state = std::make_shared<GlooState>();
   if (options.busy_poll_buckets && world_size > 1) {  // Note [Bucket mesh]
-    auto bucket_context = std::make_shared<gloo::rendezvous::Context>(rank, world_size);
-    bucket_context->setTimeout(absl::ToChronoMilliseconds(options.timeout));
     PrefixStore bucket_store(store, "buckets");
-    GlooStoreAdapter bucket_adapter(bucket_store, options.timeout);
-    RETURN_IF_ERROR(CallGloo(absl::StrCat(owner, ": connecting the bucket mesh"),
-                             [&] { bucket_context->connectFullMesh(bucket_adapter, device); }));
+    ASSIGN_OR_RETURN(std::shared_ptr<gloo::rendezvous::Context> bucket_context,
+                     connect(bucket_store, "connecting the bucket mesh"));
     for (int peer = 0; peer < world_size; ++peer) {
       if (peer != rank) bucket_context->getPair(peer)->setSync(/*sync=*/true, /*busyPoll=*/true);
     }
