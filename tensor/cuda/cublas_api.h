@@ -1,22 +1,24 @@
 // File: tensor/cuda/cublas_api.h
 //
 // cuBLAS, loaded with dlopen on first use instead of linked. See Note [Lazy GPU libraries] in
-// cublas_api.cu: libcublas.so.13 pulls in libcublasLt.so.13 (541 MB), and merely loading the two
-// costs every process ~0.4 s and ~200 MB of RSS, which CPU-only runs must not pay.
+// tensor/cuda/dynamic_library.h: libcublas.so.13 pulls in libcublasLt.so.13 (541 MB), and merely
+// loading the two costs every process ~0.4 s and ~200 MB of RSS, which CPU-only runs must not
+// pay.
 //
 //   ASSIGN_OR_RETURN(const cuda::CublasApi* cublas, cuda::Cublas());
 //   CUBLAS_RETURN_IF_ERROR(cublas->create(&handle));
 //
 // Contract:
 //  - The first call of Cublas() (or LoadCublas()) dlopens "libcublas.so.13", falling back to
-//    "libcublas.so", through the usual search path (the binary's rpath /usr/local/cuda/lib64,
-//    LD_LIBRARY_PATH, ld.so.cache), resolves every entry point of CublasApi and checks that the
-//    library's major version is the one we were compiled against. Thread-safe; done once per
-//    process; the library stays loaded and the result (success or failure) is kept.
+//    "libcublas.so" (where each is looked for: cuda::OpenLibrary in dynamic_library.h), resolves
+//    every entry point of CublasApi and checks that the library's major version is the one we
+//    were compiled against. Thread-safe; done once per process; the result (success or failure)
+//    is kept. A library that passes stays loaded; one that fails is closed again.
 //  - Failure is FAILED_PRECONDITION, one line starting "cuBLAS is not available: " followed by
-//    dlerror()'s text, e.g. "libcublas.so.13: cannot open shared object file: No such file or
-//    directory", and how to fix it. Nothing here needs a GPU: on a machine with the library but
-//    no driver, loading succeeds and the cuBLAS calls themselves fail.
+//    what went wrong (dlerror()'s text, e.g. "libcublas.so.13: cannot open shared object file:
+//    No such file or directory", or the version found), and how to fix it. Nothing here needs
+//    a GPU: on a machine with the library but no driver, loading succeeds and the cuBLAS calls
+//    themselves fail.
 //
 // The status functions are plain C++, for .cc files and tests. CublasApi and Cublas() use the
 // cuBLAS types, so they exist only for nvcc-compiled code (__CUDACC__): cublas_v2.h cannot be
@@ -38,8 +40,8 @@ absl::Status LoadCublas();
 namespace cublas_internal {
 
 // What LoadCublas() does, with the library names to try in order, uncached, for tests: OK if
-// one of them opens and has every entry point and the right major version. A library opened
-// here stays loaded.
+// one of them opens and has every entry point and the right major version. A library that
+// passes stays loaded; one that fails is closed again.
 absl::Status TryLoadCublas(const std::vector<std::string>& library_names);
 
 }  // namespace cublas_internal

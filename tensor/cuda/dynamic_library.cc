@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -68,6 +69,15 @@ absl::StatusOr<void*> FindSymbol(void* library, const char* symbol) {
   void* address = dlsym(library, symbol);
   if (address == nullptr) return absl::FailedPreconditionError(DlError());
   return address;
+}
+
+absl::Status LoadLibrary(const std::vector<std::string>& names,
+                         absl::FunctionRef<absl::Status(void* library)> resolve) {
+  absl::StatusOr<void*> library = OpenLibrary(names);
+  if (!library.ok()) return library.status();
+  absl::Status status = resolve(*library);
+  if (!status.ok()) (void)dlclose(*library);  // nothing of it is used
+  return status;
 }
 
 }  // namespace concord::cuda

@@ -4,7 +4,7 @@
 // (C++17, see //tools/bazel:cuda.bzl) for sm_90 plus compute_80 PTX; every CUDA and cuBLAS call
 // is checked with the macros of cuda_check.h, and device resources are held by small RAII
 // owners so that early returns on error free them. cuBLAS is called through the table of
-// cublas_api.h (loaded on first use, see Note [Lazy GPU libraries] in cublas_api.cu).
+// cublas_api.h (loaded on first use, see Note [Lazy GPU libraries] in dynamic_library.h).
 #include "tensor/cuda/runtime.h"
 
 #include <cublas_v2.h>

@@ -4,6 +4,8 @@
 
 #include <array>
 #include <cstring>
+#include <source_location>
+#include <string>
 
 #include "tensor/cuda/context.h"
 #include "tensor/cuda/cuda_check.h"
@@ -26,11 +28,14 @@ void Check(const absl::Status& status, std::string_view op) {
   TENSOR_CHECK(status.ok(), op, " on CUDA failed: ", status.message());
 }
 
-// A failed CUDA call as TensorError, in cuda_check.h's words.
-void CheckCuda(cudaError_t error, const std::string& what) {
+// A failed CUDA call as TensorError, in cuda_check.h's words, naming the caller's file and line.
+void CheckCuda(cudaError_t error, const std::string& what,
+               std::source_location where = std::source_location::current()) {
   if (error == cudaSuccess) return;
   cudaGetLastError();
-  throw TensorError(std::string(cuda_internal::CudaErrorToStatus(error, what.c_str(), __FILE__, __LINE__).message()));
+  const absl::Status status = cuda_internal::CudaErrorToStatus(error, what.c_str(), where.file_name(),
+                                                               static_cast<int>(where.line()));
+  throw TensorError(std::string(status.message()));
 }
 
 cuda::ScalarArg Arg(Scalar s) { return {s.to_double(), s.to_int()}; }
@@ -46,8 +51,8 @@ struct Loop {
 template <size_t K>
 Loop<K> MakeLoop(std::string_view op, const Shape& shape, const std::array<const Tensor*, K>& tensors) {
   Loop<K> loop;
-  std::array<Strides, K> in;
-  for (size_t k = 0; k < K; ++k) in[k] = tensors[k]->strides();
+  std::array<const Strides*, K> in;
+  for (size_t k = 0; k < K; ++k) in[k] = &tensors[k]->strides();
   Shape sizes;
   std::array<Strides, K> strides;
   CoalesceDims<K>(shape, in, &sizes, &strides);

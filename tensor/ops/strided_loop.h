@@ -40,21 +40,22 @@ LoopOperands<K> MakeOperands(const std::array<const Tensor*, K>& tensors) {
 }
 
 // The same iteration over fewer dims: size-1 dims dropped, and dim d merged into d+1 where
-// every operand is contiguous across them. Strides in any unit (bytes or elements), per operand.
+// every operand is contiguous across them. Strides in any unit (bytes or elements), per operand;
+// `in` points at each operand's (read only here, so callers need not copy them).
 // The CPU loop below and the CUDA launches (tensor/ops/cuda_ops.cc) both start here.
 template <size_t K>
-void CoalesceDims(const Shape& shape, const std::array<Strides, K>& in, Shape* sizes,
+void CoalesceDims(const Shape& shape, const std::array<const Strides*, K>& in, Shape* sizes,
                   std::array<Strides, K>* strides) {
   for (size_t d = 0; d < shape.size(); ++d) {
     if (shape[d] == 1) continue;
     bool merge = !sizes->empty();
-    for (size_t k = 0; k < K && merge; ++k) merge = (*strides)[k].back() == in[k][d] * shape[d];
+    for (size_t k = 0; k < K && merge; ++k) merge = (*strides)[k].back() == (*in[k])[d] * shape[d];
     if (merge) {
       sizes->back() *= shape[d];
-      for (size_t k = 0; k < K; ++k) (*strides)[k].back() = in[k][d];
+      for (size_t k = 0; k < K; ++k) (*strides)[k].back() = (*in[k])[d];
     } else {
       sizes->push_back(shape[d]);
-      for (size_t k = 0; k < K; ++k) (*strides)[k].push_back(in[k][d]);
+      for (size_t k = 0; k < K; ++k) (*strides)[k].push_back((*in[k])[d]);
     }
   }
 }
@@ -62,9 +63,11 @@ void CoalesceDims(const Shape& shape, const std::array<Strides, K>& in, Shape* s
 template <size_t K, typename Inner>
 void StridedLoop(const Shape& shape, LoopOperands<K> ops, Inner&& inner) {
   if (NumElements(shape) == 0) return;
+  std::array<const Strides*, K> in;
+  for (size_t k = 0; k < K; ++k) in[k] = &ops.byte_strides[k];
   Shape sizes;
   std::array<Strides, K> strides;
-  CoalesceDims<K>(shape, ops.byte_strides, &sizes, &strides);
+  CoalesceDims<K>(shape, in, &sizes, &strides);
   if (sizes.empty()) {  // a single element
     std::array<int64_t, K> zero{};
     inner(ops.data, zero, 1);

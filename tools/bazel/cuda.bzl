@@ -4,7 +4,7 @@ There is no CUDA toolchain for Bazel 4.2.3 offline, so each .cu file becomes an 
 a genrule running /usr/local/cuda/bin/nvcc, and a cc_library links the objects with cudart
 (@system//:cuda). cuBLAS and NCCL are not linked: code that uses cuBLAS calls it through
 tensor/cuda/cublas_api.h, which loads it with dlopen on first use (see Note [Lazy GPU libraries]
-in tensor/cuda/cublas_api.cu), so CPU-only processes never map its 600 MB. Code is built for
+in tensor/cuda/dynamic_library.h), so CPU-only processes never map its 600 MB. Code is built for
 Hopper (sm_90, the H100/H200 we run on) plus compute_80 PTX that newer or older GPUs can JIT.
 A machine without a GPU builds and links it; at run time cudaGetDeviceCount reports the missing
 driver, and callers turn that into a Status.

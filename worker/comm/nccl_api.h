@@ -2,19 +2,21 @@
 //
 // NCCL, loaded with dlopen on first use instead of linked, so that processes that never create
 // an NCCL communicator (CPU training, the Gloo backend, --help) never map libnccl.so.2 (218 MB).
-// See Note [Lazy GPU libraries] in tensor/cuda/cublas_api.cu.
+// See Note [Lazy GPU libraries] in tensor/cuda/dynamic_library.h.
 //
 //   ASSIGN_OR_RETURN(const NcclApi* nccl, Nccl());
-//   NCCL_RETURN_IF_ERROR(nccl->get_unique_id(&id), nullptr);
+//   NCCL_RETURN_IF_ERROR(*nccl, nccl->get_unique_id(&id), nullptr);  // nccl_check.h
 //
 // Contract:
-//  - The first call of Nccl() dlopens "libnccl.so.2", falling back to "libnccl.so", through the
-//    usual search path (the binary's rpath /usr/local/cuda/lib64, LD_LIBRARY_PATH, ld.so.cache),
-//    and resolves every entry point of NcclApi. Thread-safe; done once per process; the library
-//    stays loaded and the result (success or failure) is kept.
+//  - The first call of Nccl() dlopens "libnccl.so.2", falling back to "libnccl.so" (where each
+//    is looked for: cuda::OpenLibrary in tensor/cuda/dynamic_library.h), resolves every entry
+//    point of NcclApi and checks that the library is NCCL 2.14 or newer (ncclCommInitRankConfig
+//    and ncclCommFinalize need it). Thread-safe; done once per process; the result (success or
+//    failure) is kept. A library that passes stays loaded; one that fails is closed again.
 //  - Failure is FAILED_PRECONDITION, one line starting "NCCL is not available: " followed by
-//    dlerror()'s text, e.g. "libnccl.so.2: cannot open shared object file: No such file or
-//    directory", and how to fix it. Loading needs no GPU.
+//    what went wrong (dlerror()'s text, e.g. "libnccl.so.2: cannot open shared object file: No
+//    such file or directory", or "found NCCL 2.12.12, need 2.14 or newer"), and how to fix it.
+//    Loading needs no GPU.
 //  - Only functions are loaded: nccl.h's macros (NCCL_CONFIG_INITIALIZER, NCCL_VERSION) and
 //    types are compile-time and used directly.
 #ifndef CONCORD_WORKER_COMM_NCCL_API_H_
@@ -51,9 +53,14 @@ absl::StatusOr<const NcclApi*> Nccl();
 
 namespace nccl_internal {
 
-// What Nccl() does, with the library names to try in order, uncached, for tests. A library
-// opened here stays loaded; the table is the caller's to keep or drop.
+// What Nccl() does, with the library names to try in order, uncached, for tests. A library that
+// passes stays loaded (one that fails is closed again); the table is the caller's to keep or
+// drop.
 absl::StatusOr<NcclApi> TryLoadNccl(const std::vector<std::string>& library_names);
+
+// The loader's version check, on an ncclGetVersion code (NCCL_VERSION's encoding): OK for 2.14
+// or newer, else FAILED_PRECONDITION "found NCCL X.Y.Z, need 2.14 or newer".
+absl::Status CheckNcclVersion(int version);
 
 }  // namespace nccl_internal
 }  // namespace concord::comm

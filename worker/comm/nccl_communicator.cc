@@ -123,6 +123,11 @@ class EventPool {
   std::vector<cudaEvent_t> free_ ABSL_GUARDED_BY(mu_);
 };
 
+// "nccl rank 0 of 2 on cuda:0": who a message is about.
+std::string Owner(int rank, int world_size, int device) {
+  return absl::StrCat("nccl rank ", rank, " of ", world_size, " on cuda:", device);
+}
+
 // What the communicator and its Works share; Works may outlive the communicator.
 struct NcclState {
   NcclState(const NcclApi& nccl, int rank, int world_size, int device, absl::Duration timeout)
@@ -131,7 +136,7 @@ struct NcclState {
         world_size(world_size),
         device(device),
         timeout(timeout),
-        owner(absl::StrCat("nccl rank ", rank, " of ", world_size, " on cuda:", device)) {}
+        owner(Owner(rank, world_size, device)) {}
 
   ~NcclState() {
     // Teardown: errors have nobody to go to. Close() normally destroyed the comm already.
@@ -159,7 +164,7 @@ struct NcclState {
       if (result != ncclSuccess) {
         status = absl::Status(status.code(),
                               absl::StrCat(status.message(), " (ncclCommAbort then failed: ",
-                                           nccl_internal::DescribeNcclResult(result, nullptr),
+                                           nccl_internal::DescribeNcclResult(nccl, result, nullptr),
                                            ")"));
       }
     }
@@ -187,7 +192,7 @@ struct NcclState {
       const ncclResult_t result = nccl.comm_get_async_error(comm, &async);
       if (result != ncclSuccess) {
         return FailNcclLocked(what, nccl_internal::NcclErrorToStatus(
-                                        result, comm, "ncclCommGetAsyncError(comm, &async)",
+                                        nccl, result, comm, "ncclCommGetAsyncError(comm, &async)",
                                         __FILE__, __LINE__));
       }
       if (async == ncclSuccess) return absl::OkStatus();
@@ -195,7 +200,7 @@ struct NcclState {
         return FailNcclLocked(what, absl::Status(nccl_internal::NcclStatusCode(async),
                                                  absl::StrCat("NCCL reported an error: ",
                                                               nccl_internal::DescribeNcclResult(
-                                                                  async, comm))));
+                                                                  nccl, async, comm))));
       }
       if (absl::Now() >= deadline) {
         return FailLocked(absl::DeadlineExceededError(absl::StrCat(
@@ -329,15 +334,15 @@ class NcclWork final : public Work {
       const ncclResult_t result = state_->nccl.comm_get_async_error(state_->comm, &async);
       if (result != ncclSuccess) {
         result_ = state_->FailNcclLocked(
-            what_, nccl_internal::NcclErrorToStatus(result, state_->comm,
+            what_, nccl_internal::NcclErrorToStatus(state_->nccl, result, state_->comm,
                                                     "ncclCommGetAsyncError(comm, &async)",
                                                     __FILE__, __LINE__));
       } else if (async != ncclSuccess && async != ncclInProgress) {
         result_ = state_->FailNcclLocked(
             what_, absl::Status(nccl_internal::NcclStatusCode(async),
                                 absl::StrCat("NCCL reported an error: ",
-                                             nccl_internal::DescribeNcclResult(async,
-                                                                               state_->comm))));
+                                             nccl_internal::DescribeNcclResult(
+                                                 state_->nccl, async, state_->comm))));
       } else if (absl::Now() >= op_deadline_) {
         result_ = state_->FailLocked(absl::DeadlineExceededError(absl::StrCat(
             state_->owner, ": ", what_, " did not finish within ",
@@ -491,8 +496,8 @@ class NcclCommunicator final : public Communicator {
     if (result == ncclInProgress) return s.AwaitNcclLocked(what, absl::Now() + s.timeout);
     if (result != ncclSuccess) {
       return s.FailNcclLocked(what, nccl_internal::NcclErrorToStatus(
-                                        result, s.comm, "launching the collective", __FILE__,
-                                        __LINE__));
+                                        s.nccl, result, s.comm, "launching the collective",
+                                        __FILE__, __LINE__));
     }
     return absl::OkStatus();
   }
@@ -510,7 +515,7 @@ absl::Status Initialise(NcclState& s, KeyValueStore& store, absl::Time deadline)
 
   ncclUniqueId id;
   if (s.rank == 0) {
-    NCCL_RETURN_IF_ERROR(s.nccl.get_unique_id(&id), nullptr);
+    NCCL_RETURN_IF_ERROR(s.nccl, s.nccl.get_unique_id(&id), nullptr);
     RETURN_IF_ERROR(store.Set(kUniqueIdKey, std::string(id.internal, sizeof(id.internal))));
   } else {
     ASSIGN_OR_RETURN(std::string bytes, store.Get(kUniqueIdKey, deadline - absl::Now()));
@@ -530,8 +535,8 @@ absl::Status Initialise(NcclState& s, KeyValueStore& store, absl::Time deadline)
       s.nccl.comm_init_rank_config(&s.comm, s.world_size, id, s.rank, &config);
   if (init != ncclSuccess && init != ncclInProgress) {
     absl::Status status = nccl_internal::NcclErrorToStatus(
-        init, s.comm, "ncclCommInitRankConfig(&comm, world_size, id, rank, &config)", __FILE__,
-        __LINE__);
+        s.nccl, init, s.comm, "ncclCommInitRankConfig(&comm, world_size, id, rank, &config)",
+        __FILE__, __LINE__);
     return s.FailLocked(std::move(status));
   }
   Backoff backoff;
@@ -540,14 +545,14 @@ absl::Status Initialise(NcclState& s, KeyValueStore& store, absl::Time deadline)
     const ncclResult_t result = s.nccl.comm_get_async_error(s.comm, &async);
     if (result != ncclSuccess) {
       return s.FailLocked(nccl_internal::NcclErrorToStatus(
-          result, s.comm, "ncclCommGetAsyncError(comm, &async)", __FILE__, __LINE__));
+          s.nccl, result, s.comm, "ncclCommGetAsyncError(comm, &async)", __FILE__, __LINE__));
     }
     if (async == ncclSuccess) return absl::OkStatus();
     if (async != ncclInProgress) {
       return s.FailLocked(absl::Status(
           nccl_internal::NcclStatusCode(async),
           absl::StrCat("ncclCommInitRankConfig failed: ",
-                       nccl_internal::DescribeNcclResult(async, s.comm))));
+                       nccl_internal::DescribeNcclResult(s.nccl, async, s.comm))));
     }
     if (absl::Now() >= deadline) {
       return s.FailLocked(absl::DeadlineExceededError(absl::StrCat(
@@ -583,8 +588,8 @@ absl::StatusOr<std::unique_ptr<Communicator>> CreateNcclCommunicator(KeyValueSto
   absl::StatusOr<const NcclApi*> nccl = Nccl();
   if (!nccl.ok()) {
     return absl::Status(nccl.status().code(),
-                        absl::StrCat("CreateNcclCommunicator (nccl rank ", rank, " of ", world_size,
-                                     " on cuda:", device, "): ", nccl.status().message()));
+                        absl::StrCat("CreateNcclCommunicator (", Owner(rank, world_size, device),
+                                     "): ", nccl.status().message()));
   }
   const absl::Time deadline = absl::Now() + options.timeout;
   auto state = std::make_shared<NcclState>(**nccl, rank, world_size, device, options.timeout);
