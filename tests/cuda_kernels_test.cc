@@ -51,6 +51,7 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 struct HostLauncher {
   int block_threads = 0;  // a power of two, or 0
   int warp_lanes = 0;     // a power of two, or 0
+  int column_lanes = 0;   // threads per column in SumColumns, or 0 (one)
   mutable int64_t launches = 0;
 
   template <int K, typename F>
@@ -81,6 +82,18 @@ struct HostLauncher {
         for (int t = 0; t < s; ++t) partials[t] = r.Combine(partials[t], partials[t + s]);
       }
       r.Store(off[0], partials[0]);
+    }
+    return absl::OkStatus();
+  }
+
+  template <typename S>
+  absl::Status SumColumns(int64_t count, const S& s) const {
+    if (column_lanes == 0) return Elementwise(ContiguousIndexer<1>(count), count, s);
+    ++launches;
+    for (int64_t c = 0; c < count; ++c) {
+      auto total = s.Partial(c, 0, column_lanes);
+      for (int t = 1; t < column_lanes; ++t) total += s.Partial(c, t, column_lanes);
+      s.Store(c, total);
     }
     return absl::OkStatus();
   }
@@ -890,6 +903,41 @@ TEST_P(KernelsTest, SumMiddleDimMatchesNaiveSumsAndTheCpuOp) {
     EXPECT_TRUE(test_util::HasValues(out, {outer, inner}, want, 1e-12));
     EXPECT_TRUE(test_util::HasValues(out, {outer, inner}, test_util::Values(in.sum(1)), 1e-6)) << "vs the CPU op";
   });
+}
+
+// Long and short columns, tiles that span several outer rows, fewer rows than lanes: the GPU's
+// 32 lanes per column (simulated on the host) and one lane per column give the naive sums.
+TEST_P(KernelsTest, SumMiddleDimOverLongColumnsMatchesNaiveSums) {
+  struct Case {
+    int64_t outer, n, inner;
+  };
+  for (const Case& c : {Case{1, 517, 10}, Case{3, 1000, 40}, Case{2, 7, 3}, Case{1, 131, 64}}) {
+    for (int lanes : {0, 32}) {
+      if (mode() == Mode::kGpu && lanes == 0) continue;  // the GPU always runs its own lanes
+      k_.host().column_lanes = lanes;
+      ForTypes<bool, int64_t, float, double>([&]<typename T>() {
+        SCOPED_TRACE(::testing::Message() << Name<T>() << " [" << c.outer << ", " << c.n << ", " << c.inner
+                                          << "], lanes " << lanes);
+        const Tensor in = Make<T>(Ramp(c.outer * c.n * c.inner, 0.25), {c.outer, c.n, c.inner});
+        const DType out_dtype = std::is_same_v<T, bool> ? kInt64 : DTypeOf<T>::value;
+        Tensor out = zeros({c.outer, c.inner}, out_dtype);
+        Arena arena(mode());
+        ASSERT_OK(k_.SumMiddleDim(in.dtype(), arena.Ptr(in), out_dtype, arena.Ptr(out), c.outer, c.n, c.inner));
+        ASSERT_OK(arena.Sync());
+        const std::vector<T> x = Read<T>(in);
+        std::vector<double> want;
+        for (int64_t o = 0; o < c.outer; ++o) {
+          for (int64_t j = 0; j < c.inner; ++j) {
+            double s = 0;
+            for (int64_t i = 0; i < c.n; ++i) s += static_cast<double>(x[(o * c.n + i) * c.inner + j]);
+            want.push_back(s);
+          }
+        }
+        EXPECT_TRUE(test_util::HasValues(out, {c.outer, c.inner}, want, 1e-9));
+      });
+    }
+  }
+  k_.host().column_lanes = 0;
 }
 
 // ---- Indexing ------------------------------------------------------------------------------

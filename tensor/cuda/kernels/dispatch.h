@@ -12,6 +12,9 @@
 //       r(off) per row, or one block per row combining r.Accumulate partials (reduce_bodies.h)
 //   CrossEntropyRows(int64_t rows, int64_t classes, const CrossEntropyForwardRows<T>& f)
 //       f(off) per row, or one warp per row (training_bodies.h)
+//   SumColumns(int64_t count, const SumMiddleElem<T>& s)
+//       s(off) per column, or several threads per column adding s.Partial sums in lane order
+//       (reduce_bodies.h)
 //
 // Plain host C++17: nvcc and the C++20 test compile it alike.
 #ifndef CONCORD_TENSOR_CUDA_KERNELS_DISPATCH_H_

@@ -63,8 +63,7 @@ absl::Status SumMiddleDimImpl(const L& launch, DType in_dtype, const void* in, D
   if (count == 0) return absl::OkStatus();
   return VisitDType(in_dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    return launch.Elementwise(ContiguousIndexer<1>(count), count,
-                              SumMiddleElem<T>{static_cast<const T*>(in), out, out_dtype, n, inner});
+    return launch.SumColumns(count, SumMiddleElem<T>{static_cast<const T*>(in), out, out_dtype, n, inner});
   });
 }
 

@@ -14,8 +14,14 @@
 //    moderate ones (UseBlockPerRow), so a full-tensor sum is not single-threaded.
 //  - CrossEntropyForward: one thread per row up to 64 classes, else one warp per row (shuffle
 //    reductions, results broadcast from lane 0 so every lane uses the same max and sum).
-//  - SumMiddleDim, IndexSelect, OneHot, CrossEntropyBackward, SgdStep and the int64 GEMM are
-//    elementwise over their outputs.
+//  - SumMiddleDim (the bias gradient: a [batch, features] tensor summed over its rows): a block
+//    of 32 x 32 threads per 32 output columns, so a warp reads 32 consecutive elements of a row
+//    and 32 warps share a column's rows; the 32 partials are added in a fixed order (shared
+//    memory), so the sum is the same every run. One thread per column spent 1.75 ms of a
+//    784-4096-4096-10 step's 13.8 ms of kernels on an H100 (batch 4096; the [4096, 10] sum alone
+//    took 0.5 ms on 10 threads).
+//  - IndexSelect, OneHot, CrossEntropyBackward, SgdStep and the int64 GEMM are elementwise over
+//    their outputs.
 #ifndef CONCORD_TENSOR_CUDA_KERNELS_LAUNCH_CUH_
 #define CONCORD_TENSOR_CUDA_KERNELS_LAUNCH_CUH_
 
@@ -83,6 +89,31 @@ __global__ void __launch_bounds__(kThreadsPerBlock) BlockPerRowKernel(Indexer<2>
   }
 }
 
+// Column sums (SumMiddleElem's Partial / Store): block (kColumnTile, kColumnLanes) per tile of
+// kColumnTile consecutive columns (grid-stride over tiles); thread (x, y) sums column x's rows
+// y, y + kColumnLanes, ...; thread (x, 0) adds the partials in y order.
+constexpr int kColumnTile = 32;
+constexpr int kColumnLanes = 32;
+
+template <typename S>
+__global__ void __launch_bounds__(kColumnTile * kColumnLanes) ColumnSumKernel(int64_t count, S s) {
+  using Acc = decltype(s.Partial(0, 0, 1));
+  __shared__ Acc partials[kColumnLanes][kColumnTile + 1];  // + 1: no bank conflicts on the y-walk
+  const int x = threadIdx.x, y = threadIdx.y;
+  for (int64_t first = static_cast<int64_t>(blockIdx.x) * kColumnTile; first < count;
+       first += static_cast<int64_t>(gridDim.x) * kColumnTile) {  // uniform across the block
+    const int64_t c = first + x;
+    partials[y][x] = c < count ? s.Partial(c, y, kColumnLanes) : Acc(0);
+    __syncthreads();
+    if (y == 0 && c < count) {
+      Acc total = partials[0][x];
+      for (int t = 1; t < kColumnLanes; ++t) total += partials[t][x];
+      s.Store(c, total);
+    }
+    __syncthreads();  // the partials are read before the next tile overwrites them
+  }
+}
+
 // One warp per cross-entropy row (grid-stride over rows in warp units).
 template <typename C>
 __global__ void __launch_bounds__(kThreadsPerBlock) WarpPerRowKernel(int64_t rows, C c) {
@@ -122,6 +153,14 @@ struct GpuLauncher {
     if (!UseBlockPerRow(rows, n)) return Elementwise(ix, rows, r);
     const int blocks = static_cast<int>(std::min<int64_t>(rows, kMaxBlocks));
     BlockPerRowKernel<R><<<blocks, kThreadsPerBlock, 0, stream>>>(ix, rows, r);
+    CUDA_RETURN_IF_ERROR(cudaGetLastError());
+    return absl::OkStatus();
+  }
+
+  template <typename S>
+  absl::Status SumColumns(int64_t count, const S& s) const {
+    const int blocks = static_cast<int>(std::min<int64_t>((count + kColumnTile - 1) / kColumnTile, kMaxBlocks));
+    ColumnSumKernel<S><<<blocks, dim3(kColumnTile, kColumnLanes), 0, stream>>>(count, s);
     CUDA_RETURN_IF_ERROR(cudaGetLastError());
     return absl::OkStatus();
   }

@@ -109,24 +109,35 @@ struct RowReducer {
   CONCORD_HD void operator()(const int64_t* off) const { Store(off[0], Accumulate(off[1], 0, 1)); }
 };
 
-// out[o, j] = sum_i in[o, i, j] (in [outer, n, inner], out [outer, inner], both contiguous):
-// one thread per output column j, reading rows in turn (coalesced across j).
+// out[o, j] = sum_i in[o, i, j] (in [outer, n, inner], out [outer, inner], both contiguous),
+// by output column c = o * inner + j. `lanes` threads share a column: lane t sums rows t,
+// t + lanes, ... (Partial) and the lanes' partials are added in lane order before Store, so the
+// result does not depend on scheduling. With one lane per column it is an elementwise op.
 template <typename T>
-struct SumMiddleElem {  // off[0] = o * inner + j
+struct SumMiddleElem {
   const T* in;
   void* out;
   DType out_dtype;
   int64_t n;
   int64_t inner;
-  CONCORD_HD void operator()(const int64_t* off) const {
-    const int64_t i = off[0];
-    const int64_t o = i / inner;
-    const int64_t j = i % inner;
-    const T* x = in + o * n * inner + j;
-    SumAcc<T> acc = 0;
-    for (int64_t p = 0; p < n; ++p) acc += x[p * inner];
-    StoreAs(out, out_dtype, i, acc);
+
+  CONCORD_HD SumAcc<T> Partial(int64_t c, int64_t lane, int64_t lanes) const {
+    const T* x = in + (c / inner) * n * inner + c % inner;
+    // Four running sums keep four independent loads in flight per thread.
+    SumAcc<T> a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    int64_t p = lane;
+    for (; p + 3 * lanes < n; p += 4 * lanes) {
+      a0 += x[p * inner];
+      a1 += x[(p + lanes) * inner];
+      a2 += x[(p + 2 * lanes) * inner];
+      a3 += x[(p + 3 * lanes) * inner];
+    }
+    for (; p < n; p += lanes) a0 += x[p * inner];
+    return (a0 + a1) + (a2 + a3);
   }
+  CONCORD_HD void Store(int64_t c, SumAcc<T> sum) const { StoreAs(out, out_dtype, c, sum); }
+  // One thread per column: off[0] = c.
+  CONCORD_HD void operator()(const int64_t* off) const { Store(off[0], Partial(off[0], 0, 1)); }
 };
 
 }  // namespace concord::cuda
