@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Distributed training on loopback, real processes: the equivalence invariant (W = 1, 2, 3
 # workers, 3 with uneven shards, and 2 workers of 2 threads each, end with the parameters of
-# the standalone trainer after the same steps, within 1e-5 relative) and the bad-input paths (wrong job id or token, a worker
+# the standalone trainer after the same 20 steps over 2 epochs, within 1e-5 relative) and the bad-input paths (wrong job id or token, a worker
 # that never registers, an unreachable coordinator).
 set -uo pipefail
 worker=$1 coordinator=$2 compare=$3
@@ -15,15 +15,24 @@ job=(--dataset="$data" --epochs=1 --batch_size=100 --momentum=0.9 --log_interval
 
 source "$(dirname "$0")/start_coordinator.sh"
 
-"$worker" --standalone "${job[@]}" --run_dir="$tmp/standalone" > "$tmp/standalone.log" 2>&1 \
+# The equivalence runs: 2 epochs of 10 steps of 200, so every run crosses an epoch boundary.
+eq_job=(--dataset="$data" --epochs=2 --batch_size=200 --momentum=0.9 --log_interval=100)
+"$worker" --standalone "${eq_job[@]}" --run_dir="$tmp/standalone" > "$tmp/standalone.log" 2>&1 \
   || fail "standalone run failed"
 reference=$(ls "$tmp/standalone"/checkpoint-*.ckpt | tail -1)
+# One thread: batches come through the prefetch thread, which starts the second epoch's first
+# batch during the first epoch's last step.
+"$worker" --standalone "${eq_job[@]}" --threads=1 --run_dir="$tmp/standalone1" > "$tmp/standalone1.log" 2>&1 \
+  || fail "standalone run with 1 thread failed"
+out=$("$compare" "$(ls "$tmp/standalone1"/checkpoint-*.ckpt | tail -1)" "$reference" 1e-5) \
+  || fail "the standalone trainer with 1 thread ended with other parameters: $out"
+echo "standalone, 1 thread: $out"
 
 # WxT: W workers of T threads (T > 1: each worker splits its shard over its threads, and the
 # gradient buckets are all-reduced after the split's sum).
 for spec in 1x1 2x1 3x1 2x2; do
   world=${spec%x*} threads=${spec#*x}
-  start_coordinator "$tmp/coord$spec.log" --world_size=$world "${job[@]}" --threads=$threads --run_dir="$tmp/w$spec"
+  start_coordinator "$tmp/coord$spec.log" --world_size=$world "${eq_job[@]}" --threads=$threads --run_dir="$tmp/w$spec"
   pids=()
   for ((r = 0; r < world; r++)); do
     "$worker" --coordinator=127.0.0.1:$port --collective_timeout=30s > "$tmp/w$spec-r$r.log" 2>&1 &

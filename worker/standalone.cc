@@ -128,18 +128,28 @@ absl::StatusOr<RunSummary> RunStandalone(const JobConfig& config, bool resume, s
   };
 
   BatchFeed feed(t, data->train, {.mean = config.normalize_mean(), .std = config.normalize_std()}, device);
+  // The next epoch's order: an epoch's last step starts gathering the next epoch's first batch,
+  // so no epoch begins by waiting for its data.
+  data::BatchSampler lookahead(data->train.size(), config.batch_size(), /*shuffle=*/true, config.drop_last(),
+                               config.seed());
   for (int64_t epoch = state.epoch; epoch < config.epochs(); ++epoch) {
     sampler.SetEpoch(epoch);
     t.SetEpoch(epoch);
     double epoch_loss = 0;
     int64_t epoch_samples = 0;
     const int64_t first_batch = epoch == state.epoch ? state.next_batch : 0;
-    if (first_batch < steps_per_epoch) feed.Start(sampler.Batch(first_batch));
+    if (epoch == state.epoch && first_batch < steps_per_epoch) feed.Start(sampler.Batch(first_batch));
     for (int64_t b = first_batch; b < steps_per_epoch; ++b) {
       std::span<const int64_t> batch = sampler.Batch(b);
+      std::span<const int64_t> next;
+      if (b + 1 < steps_per_epoch) {
+        next = sampler.Batch(b + 1);
+      } else if (epoch + 1 < config.epochs()) {
+        lookahead.SetEpoch(epoch + 1);
+        next = lookahead.Batch(0);
+      }
       const auto step_start = Clock::now();
-      absl::StatusOr<double> loss_sum = feed.Step(
-          static_cast<int64_t>(batch.size()), b + 1 < steps_per_epoch ? sampler.Batch(b + 1) : std::span<const int64_t>());
+      absl::StatusOr<double> loss_sum = feed.Step(static_cast<int64_t>(batch.size()), next);
       if (!loss_sum.ok()) return loss_sum.status();
       train_seconds += Seconds(Clock::now() - step_start);
       trained_samples += static_cast<int64_t>(batch.size());
