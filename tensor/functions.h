@@ -120,6 +120,9 @@ Tensor argmin(const Tensor& a, int64_t dim, bool keepdim = false);
 
 // ---- Linear algebra (OpenBLAS for float32/float64; transposed views need no copy) --------
 Tensor mm(const Tensor& a, const Tensor& b);  // [n, k] x [k, m] -> [n, m]
+// bias + a @ b, the bias [m] added to every row (torch.addmm with beta = alpha = 1): what a
+// linear layer computes, in one pass over the output on a GPU.
+Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b);
 // out = a @ b (out: [n, m], contiguous, a's dtype); reuses out's storage.
 Tensor& mm(const Tensor& a, const Tensor& b, Tensor& out);
 // 1-D x 1-D: dot; 2-D x 2-D: mm; 1-D/2-D mixes as torch.matmul; 3-D x 3-D or 3-D x 2-D:

@@ -72,6 +72,7 @@ std::vector<OpCase> Cases() {
       {"mm", [](auto& x) { return mm(x[0], x[1]); }, {R({5, 7}), R({7, 3})}},
       {"mm_transposed", [](auto& x) { return mm(x[0].t(), x[1].t()); }, {R({7, 5}), R({3, 7})}},
       {"mm_strided", [](auto& x) { return mm(x[0].slice(1, 0, 8, 2), x[1]); }, {R({4, 8}), R({4, 2})}},
+      {"addmm_linear", [](auto& x) { return addmm(x[0], x[1], x[2].t()); }, {R({3}), R({5, 7}), R({3, 7})}},
       {"matmul_vector", [](auto& x) { return matmul(x[0], x[1]); }, {R({4, 6}), R({6})}},
       {"dot", [](auto& x) { return dot(x[0], x[1]); }, {R({9}), R({9})}},
       {"index_select_rows", [](auto& x) { return x[0].index_select(0, tensor({3, 0, 3}, kInt64)); }, {R({4, 5})}},

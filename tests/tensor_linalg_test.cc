@@ -196,6 +196,43 @@ TEST(LinalgTest, MmRankErrors) {
   EXPECT_TRUE(ThrowsTensorError([] { mm(zeros({2, 2, 2}), zeros({2, 2})); }, {"mm"}));
 }
 
+// ---- addmm ---------------------------------------------------------------------------------------
+
+TEST(LinalgTest, AddmmIsMmPlusTheBiasOnEveryRow) {
+  Tensor bias = F64({10, -20, 30}, {3});
+  Tensor a = F64({1, 2, 3, 4}, {2, 2});
+  Tensor w = F64({1, 0, 0, 1, 1, 1}, {3, 2});  // a linear layer's weight, used transposed
+  EXPECT_TRUE(HasValues(addmm(bias, a, w.t()), {2, 3}, {11, -18, 33, 13, -16, 37}));
+  // float32: the rounding of mm + bias on the CPU, to the bit.
+  Generator gen(4);
+  Tensor b32 = randn({48}, gen), a32 = randn({33, 80}, gen), w32 = randn({48, 80}, gen);
+  EXPECT_TRUE(addmm(b32, a32, w32.t()).equal(mm(a32, w32.t()) + b32));
+}
+
+TEST(LinalgTest, AddmmGradientsAreThoseOfMmPlusBias) {
+  Generator gen(5);
+  Tensor bias = randn({4}, gen, kFloat64).requires_grad_(), x = randn({6, 3}, gen, kFloat64).requires_grad_();
+  Tensor w = randn({4, 3}, gen, kFloat64).requires_grad_();
+  Tensor g = randn({6, 4}, gen, kFloat64);
+  (addmm(bias, x, w.t()) * g).sum().backward();
+  Tensor gb = bias.grad().clone(), gx = x.grad().clone(), gw = w.grad().clone();
+  for (Tensor t : {bias, x, w}) t.grad().zero_();
+  ((mm(x, w.t()) + bias) * g).sum().backward();
+  EXPECT_TRUE(gb.allclose(bias.grad(), 1e-12, 1e-12));
+  EXPECT_TRUE(gx.allclose(x.grad(), 1e-12, 1e-12));
+  EXPECT_TRUE(gw.allclose(w.grad(), 1e-12, 1e-12));
+  EXPECT_TRUE(gw.is_contiguous()) << "the weight's gradient keeps the weight's layout";
+}
+
+TEST(LinalgTest, AddmmBadBiasNamesWhatWasExpected) {
+  Tensor a = zeros({2, 3}), b = zeros({3, 4});
+  EXPECT_TRUE(ThrowsTensorError([&] { addmm(zeros({3}), a, b); }, {"addmm: expected a bias of shape [4], got [3]"}));
+  EXPECT_TRUE(ThrowsTensorError([&] { addmm(zeros({1, 4}), a, b); }, {"addmm: expected a bias of shape [4]"}));
+  EXPECT_TRUE(ThrowsTensorError([&] { addmm(zeros({4}, kFloat64), a, b); },
+                                {"addmm: expected a bias of dtype float32, got float64"}));
+  EXPECT_TRUE(ThrowsTensorError([&] { addmm(zeros({4}), a, zeros({2, 4})); }, {"mm: cannot multiply"}));
+}
+
 // ---- matmul ------------------------------------------------------------------------------------
 
 TEST(LinalgTest, MatmulVectorVectorIsDot) {
