@@ -463,11 +463,31 @@ TEST(IndexerTest, CollapsedOffsetsMatchNaiveOnes) {
     EXPECT_EQ(ix.ndim, c.want_ndim) << "case with " << shape.ndim << " dims";
     EXPECT_EQ(ix.Contiguous(), c.contiguous) << "case with " << shape.ndim << " dims";
     for (int64_t i = 0; i < NumElements(shape); ++i) {
-      int64_t off[3];
+      int64_t off[3], off32[3];
       ix.Offsets(i, off);
+      ix.Offsets32(static_cast<uint32_t>(i), off32);  // the GPU's index math below 2^32 elements
       const std::vector<int64_t> want = NaiveOffsets(shape, {c.s0, c.s1, c.s2}, i);
-      for (int k = 0; k < 3; ++k) EXPECT_EQ(off[k], want[k]) << "element " << i << ", operand " << k;
+      for (int k = 0; k < 3; ++k) {
+        EXPECT_EQ(off[k], want[k]) << "element " << i << ", operand " << k;
+        EXPECT_EQ(off32[k], want[k]) << "element " << i << ", operand " << k << " (32-bit)";
+      }
     }
+  }
+}
+
+// 32-bit index math with strides and offsets past 32 bits (a large tensor viewed sparsely).
+TEST(IndexerTest, Offsets32KeepsWideStrides) {
+  LoopShape shape;
+  shape.ndim = 2;
+  shape.sizes[0] = 70000;
+  shape.sizes[1] = 3;
+  const std::vector<int64_t> s0 = {100000, 1}, s1 = {0, 1};
+  const Indexer<2> ix = MakeIndexer<2>(shape, {s0.data(), s1.data()});
+  for (int64_t i : {int64_t{0}, int64_t{5}, int64_t{209999}, int64_t{123457}}) {
+    int64_t off[2];
+    ix.Offsets32(static_cast<uint32_t>(i), off);
+    EXPECT_EQ(off[0], (i / 3) * 100000 + i % 3) << i;
+    EXPECT_EQ(off[1], i % 3) << i;
   }
 }
 

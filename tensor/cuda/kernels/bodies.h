@@ -49,6 +49,20 @@ struct Indexer {
     }
   }
 
+  // Offsets(i, off) for i < 2^32 where every size is below 2^32 too (so whenever the element
+  // count is): 32-bit division and remainder, several times cheaper than 64-bit ones on a GPU,
+  // where they dominate a strided kernel (a bias broadcast over a [4096, 4096] output ran at a
+  // third of memory speed).
+  CONCORD_HD void Offsets32(uint32_t i, int64_t* off) const {
+    for (int k = 0; k < K; ++k) off[k] = 0;
+    for (int d = ndim - 1; d >= 0; --d) {
+      const uint32_t size = static_cast<uint32_t>(sizes[d]);
+      const uint32_t coord = i % size;
+      i /= size;
+      for (int k = 0; k < K; ++k) off[k] += static_cast<int64_t>(coord) * strides[k][d];
+    }
+  }
+
   // True when off[k] == i for every operand: the kernel may skip the index math.
   bool Contiguous() const {
     if (ndim == 0) return true;

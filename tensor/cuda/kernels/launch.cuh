@@ -59,10 +59,20 @@ __global__ void __launch_bounds__(kThreadsPerBlock) ContiguousKernel(int64_t cou
   }
 }
 
+// Index math in 32 bits where the element count allows (Indexer::Offsets32).
 template <int K, typename F>
 __global__ void __launch_bounds__(kThreadsPerBlock) StridedKernel(Indexer<K> ix, int64_t count, F f) {
   const int64_t step = static_cast<int64_t>(blockDim.x) * gridDim.x;
-  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < count; i += step) {
+  const int64_t first = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (count <= int64_t{UINT32_MAX}) {  // uniform across the grid
+    for (int64_t i = first; i < count; i += step) {
+      int64_t off[K];
+      ix.Offsets32(static_cast<uint32_t>(i), off);
+      f(off);
+    }
+    return;
+  }
+  for (int64_t i = first; i < count; i += step) {
     int64_t off[K];
     ix.Offsets(i, off);
     f(off);
