@@ -4,7 +4,7 @@
 # batch 4096, on the same data. Reports each side's training samples/s (median over repeats;
 # both exclude loading, evaluation and a warm-up), the ratio ours / PyTorch, the TFLOP/s we
 # reach (113.8 MFLOP per sample: forward, backward without the input's gradient) against the
-# FP32 cuBLAS rate of the layer shapes measured alone, and our run with TF32 allowed.
+# FP32 cuBLAS rate of the layer shapes measured alone, and both sides again with TF32 allowed.
 #
 #   tools/bench/gpu_vs_torch.sh [--repeats=3] [--epochs=5] [--data=DIR] [--worker='CMD']
 #
@@ -59,22 +59,26 @@ PY
 fi
 job=(--standalone --device=cuda:0 --dataset="$data" --hidden=4096,4096 --batch_size=4096 --lr=0.01
      --epochs="$epochs" --eval_every_epochs="$epochs" --log_interval=1000)
-ours=() tf32=() torch=()
+ours=() tf32=() torch=() torch_tf32=()
 for ((i = 0; i < repeats; i++)); do
   ours+=("$($worker "${job[@]}" | json_number train_samples_per_sec)")
   tf32+=("$($worker "${job[@]}" --allow_tf32=true | json_number train_samples_per_sec)")
   line=$("$python" "$here/torch_gpu_mlp.py" --data-dir "$data" --epochs "$epochs")
   torch+=("$(echo "$line" | json_number samples_per_sec)")
+  torch_tf32+=("$("$python" "$here/torch_gpu_mlp.py" --data-dir "$data" --epochs "$epochs" --tf32 |
+    json_number samples_per_sec)")
 done
 o=$(printf '%s\n' "${ours[@]}" | median)
 t=$(printf '%s\n' "${torch[@]}" | median)
 f=$(printf '%s\n' "${tf32[@]}" | median)
+tf=$(printf '%s\n' "${torch_tf32[@]}" | median)
 echo "MLP 784-4096-4096-10, batch 4096, FP32 SGD, $epochs epochs, $repeats repeats (samples/s, median):"
 echo "  ours:        $o   (runs: ${ours[*]})"
 echo "  torch:       $t   (runs: ${torch[*]})"
 echo "  ours TF32:   $f   (runs: ${tf32[*]})"
+echo "  torch TF32:  $tf   (runs: ${torch_tf32[*]})"
 echo "  torch: $line"
-awk -v o="$o" -v t="$t" 'BEGIN {
-  printf "  ratio ours / torch: %.2f\n", o / t
+awk -v o="$o" -v t="$t" -v f="$f" -v tf="$tf" 'BEGIN {
+  printf "  ratio ours / torch: %.2f (TF32: %.2f)\n", o / t, f / tf
   printf "  ours: %.1f TFLOP/s, torch: %.1f TFLOP/s (113.8 MFLOP per sample)\n", o * 113.8e6 / 1e12, t * 113.8e6 / 1e12
 }'

@@ -4,7 +4,10 @@ IDX files of DATA_DIR (gzip or not), and prints one JSON line with its training 
 (the training loop only, timed between torch.cuda.synchronize() calls) and the cuBLAS FP32
 GEMM rate of the model's layer shapes measured alone (torch.mm, TF32 off), in TFLOP/s.
 
-  torch_gpu_mlp.py --data-dir DIR [--hidden 4096,4096] [--batch 4096] [--epochs 3]
+  torch_gpu_mlp.py --data-dir DIR [--hidden 4096,4096] [--batch 4096] [--epochs 3] [--tf32]
+
+--tf32 lets the training's matmuls use TF32 (torch.backends.cuda.matmul.allow_tf32); the GEMM
+rates measured alone stay FP32.
 """
 import argparse
 import gzip
@@ -54,9 +57,10 @@ def main():
     p.add_argument("--batch", type=int, default=4096)
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--lr", type=float, default=0.01)
+    p.add_argument("--tf32", action="store_true")
     args = p.parse_args()
-    torch.backends.cuda.matmul.allow_tf32 = False
-    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = args.tf32
+    torch.backends.cudnn.allow_tf32 = args.tf32
     device = torch.device("cuda")
     x = read_idx(find(args.data_dir, "train-images-idx3-ubyte"))
     y = read_idx(find(args.data_dir, "train-labels-idx1-ubyte"))
@@ -91,6 +95,7 @@ def main():
         epoch()
     torch.cuda.synchronize()
     seconds = time.perf_counter() - start
+    torch.backends.cuda.matmul.allow_tf32 = False
     shapes = [(args.batch, sizes[i], sizes[i + 1]) for i in range(len(sizes) - 1)]
     print(json.dumps({
         "samples_per_sec": args.epochs * n / seconds,
