@@ -67,6 +67,13 @@ TEST(TrainerTest, ShardsNormalisedByTheGlobalBatchSumToOneWholeBatchStep) {
   for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(a[i].allclose(b[i], 1e-5, 1e-6)) << i;
 }
 
+TEST(TrainerTest, AWorldSizeBelowOneIsRefused) {
+  absl::StatusOr<std::unique_ptr<Trainer>> t = Trainer::Create(SmallConfig(), 20, 4, Device::Cpu(), 0);
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(t.status().message(), "trainer: expected a world size of at least 1, got 0");
+}
+
 TEST(TrainerTest, TrainingReducesTheLossAndEvaluateCounts) {
   data::Dataset d = Synthetic();
   auto t = Trainer::Create(SmallConfig(), 20, 4).value();

@@ -210,7 +210,7 @@ absl::StatusOr<RunSummary> RunDistributed(const DistributedOptions& options, std
   absl::StatusOr<Device> device = ResolveDevice(options.device, rank);
   if (!device.ok()) return device.status();
   absl::StatusOr<std::unique_ptr<Trainer>> trainer =
-      Trainer::Create(config, data->train.features(), data->train.num_classes(), *device);
+      Trainer::Create(config, data->train.features(), data->train.num_classes(), *device, world);
   if (!trainer.ok()) return trainer.status();
   Trainer& t = **trainer;
 

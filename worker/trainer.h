@@ -62,9 +62,12 @@ struct TrainingState {
 class Trainer {
  public:
   // A model [input_features, hidden..., num_classes] from config (seeded by config.seed(),
-  // drawn on the host so every device starts from the same weights), trained on device.
+  // drawn on the host so every device starts from the same weights), trained on device by one
+  // of world_size workers, whose steps take shards of at most ceil(batch_size / world_size)
+  // samples (the size a GPU warms up on: Note [GPU warm-up] in trainer.cc).
   static absl::StatusOr<std::unique_ptr<Trainer>> Create(const JobConfig& config, int64_t input_features,
-                                                          int num_classes, Device device = Device::Cpu());
+                                                          int num_classes, Device device = Device::Cpu(),
+                                                          int world_size = 1);
 
   // Optional; must outlive the trainer. Attach() is called here.
   absl::Status SetGradientSync(GradientSync* sync);
