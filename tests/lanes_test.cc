@@ -85,8 +85,8 @@ TEST(LanesTest, BarrierHoldsEveryLaneUntilAllArrive) {
       lanes.Run([&](int lane) {
         for (int round = 1; round <= 20; ++round) {
           if (lane == (run + round) % n) {
-            for (volatile int spin = 0; spin < 2000; spin = spin + 1) {
-            }
+            volatile int spin = 0;
+            while (spin < 2000) spin = spin + 1;
           }
           slots[lane].store(run * 100 + round, std::memory_order_relaxed);
           lanes.Barrier();
