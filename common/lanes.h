@@ -2,10 +2,10 @@
 //
 // Lanes: runs one function on n lanes at once -- lane 0 on the calling thread, lanes 1..n-1
 // on threads of their own that live as long as the Lanes object -- and returns when every
-// lane has finished. It serves the training step's batch split (worker/trainer.h), which calls
-// it every few hundred microseconds: a lane thread spins for a short while after its work, so
-// the next call wakes it with a store instead of a system call, and then sleeps (a futex), so
-// an idle Lanes costs no CPU.
+// lane has finished. It serves the training step's splits over the CPU cores
+// (worker/lane_split.h), which call it every few hundred microseconds: a lane thread spins for
+// a short while after its work, so the next call wakes it with a store instead of a system
+// call, and then sleeps (a futex), so an idle Lanes costs no CPU.
 //
 // Run is not reentrant and must be called from one thread at a time. If lanes throw, Run
 // rethrows the exception of the lowest-numbered one after all have finished. Inside a run,

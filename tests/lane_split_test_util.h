@@ -1,5 +1,6 @@
 // Shared helpers of the LaneSplit tests (worker/lane_split.h): a synthetic dataset, the
-// reference gradients of one whole-batch backward, and gradients as views of one bucket.
+// reference gradients of one whole-batch backward, gradients as views of one bucket, and the
+// check that gathering on the lanes equals stepping on the gathered batch.
 #ifndef CONCORD_TESTS_LANE_SPLIT_TEST_UTIL_H_
 #define CONCORD_TESTS_LANE_SPLIT_TEST_UTIL_H_
 
@@ -12,6 +13,8 @@
 #include "tensor/data/dataset.h"
 #include "tensor/nn/loss.h"
 #include "tensor/nn/module.h"
+#include "tests/test_util.h"
+#include "worker/lane_split.h"
 
 namespace concord::test_util {
 
@@ -81,6 +84,36 @@ inline void ExpectBucketHolds(const Tensor& flat, const std::vector<Tensor>& par
         << "bucket slice of parameter " << i;
     offset += params[i].numel();
   }
+}
+
+// A batch of 11 samples of d (one repeated) gathered by hand, and split's loss on it.
+struct GatheredStep {
+  Tensor x, y;
+  double loss = 0;
+};
+
+// split (over model) stepped on d's samples by index, gathering on its lanes, gives exactly the
+// loss and gradients of the same samples gathered beforehand; a bad index is the dataset's
+// error, and the lanes still work after it. d needs at least 40 samples. Returns the gathered
+// step for further checks.
+inline GatheredStep ExpectGatheringOnTheLanesEqualsTheGatheredBatch(LaneSplit& split, nn::Module& model,
+                                                                   const data::Dataset& d) {
+  const data::Normalization norm{.mean = 0.5f, .std = 0.25f};
+  const std::vector<int64_t> idx = {5, 0, 39, 17, 17, 2, 30, 8, 11, 23, 1};
+  GatheredStep step;
+  d.Gather(idx.data(), static_cast<int64_t>(idx.size()), norm, &step.x, &step.y);
+  step.loss = split.ForwardBackward(step.x, step.y, 11.0);
+  std::vector<Tensor> want;
+  for (const Tensor& p : model.parameters()) want.push_back(p.grad().clone());
+  const double from_indices = split.ForwardBackward(d, idx, norm, 11.0);
+  EXPECT_EQ(step.loss, from_indices);
+  std::vector<Tensor> got = model.parameters();
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_TRUE(got[i].grad().equal(want[i])) << "parameter " << i;
+  // A bad index is the dataset's error, from whichever lane reports it.
+  const std::vector<int64_t> bad = {1, 2, 400};
+  EXPECT_TRUE(ThrowsTensorError([&] { split.ForwardBackward(d, bad, {}, 3.0); }, {"400"}));
+  EXPECT_EQ(split.ForwardBackward(d, idx, norm, 11.0), from_indices) << "after a failed step";
+  return step;
 }
 
 }  // namespace concord::test_util

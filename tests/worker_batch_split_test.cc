@@ -63,22 +63,9 @@ TEST(BatchSplitTest, LanesSumToTheWholeBatchGradientForEvenUnevenAndTinyBatches)
 }
 
 TEST(BatchSplitTest, GatheringOnTheLanesEqualsTheGatheredBatch) {
-  data::Dataset d = Synthetic(40);
   auto model = Mlp(2, kFloat32);
   BatchSplit split(*model, Replicas(3, kFloat32));
-  std::vector<int64_t> idx = {5, 0, 39, 17, 17, 2, 30, 8, 11, 23, 1};
-  Tensor x, y;
-  d.Gather(idx.data(), static_cast<int64_t>(idx.size()), {.mean = 0.5f, .std = 0.25f}, &x, &y);
-  const double from_tensors = split.ForwardBackward(x, y, 11.0);
-  std::vector<Tensor> want;
-  for (const Tensor& p : model->parameters()) want.push_back(p.grad().clone());
-  const double from_indices = split.ForwardBackward(d, idx, {.mean = 0.5f, .std = 0.25f}, 11.0);
-  EXPECT_EQ(from_tensors, from_indices);
-  std::vector<Tensor> got = model->parameters();
-  for (size_t i = 0; i < got.size(); ++i) EXPECT_TRUE(got[i].grad().equal(want[i])) << i;
-  // A bad index is the dataset's error.
-  std::vector<int64_t> bad = {1, 2, 400};
-  EXPECT_TRUE(ThrowsTensorError([&] { split.ForwardBackward(d, bad, {}, 3.0); }, {"400"}));
+  test_util::ExpectGatheringOnTheLanesEqualsTheGatheredBatch(split, *model, Synthetic(40));
 }
 
 TEST(BatchSplitTest, WritesIntoTheGradientStorageItFinds) {

@@ -74,30 +74,18 @@ TEST(FeatureSplitTest, LanesGiveTheWholeBatchGradient) {
 }
 
 TEST(FeatureSplitTest, GatheringOnTheLanesEqualsTheGatheredBatch) {
-  data::Dataset d = Synthetic(40);
   const std::vector<int64_t> sizes = {kFeatures, 10, kClasses};
   auto model = Mlp(sizes, nn::Activation::kRelu, 2, kFloat32);
   FeatureSplit split(*model, nn::Activation::kRelu, 3);
-  std::vector<int64_t> idx = {5, 0, 39, 17, 17, 2, 30, 8, 11, 23, 1};
-  Tensor x, y;
-  d.Gather(idx.data(), static_cast<int64_t>(idx.size()), {.mean = 0.5f, .std = 0.25f}, &x, &y);
-  const double from_tensors = split.ForwardBackward(x, y, 11.0);
-  std::vector<Tensor> want;
-  for (const Tensor& p : model->parameters()) want.push_back(p.grad().clone());
-  const double from_indices = split.ForwardBackward(d, idx, {.mean = 0.5f, .std = 0.25f}, 11.0);
-  EXPECT_EQ(from_tensors, from_indices);
-  std::vector<Tensor> got = model->parameters();
-  for (size_t i = 0; i < got.size(); ++i) EXPECT_TRUE(got[i].grad().equal(want[i])) << i;
+  const test_util::GatheredStep step =
+      test_util::ExpectGatheringOnTheLanesEqualsTheGatheredBatch(split, *model, Synthetic(40));
   // In float32 too the split matches one backward, to float rounding.
   double want_loss = 0;
-  std::vector<Tensor> whole = WholeBatchGradients(*model, sizes, nn::Activation::kRelu, x, y, 11.0, &want_loss);
-  EXPECT_NEAR(from_tensors, want_loss, 1e-5);
+  std::vector<Tensor> whole =
+      WholeBatchGradients(*model, sizes, nn::Activation::kRelu, step.x, step.y, 11.0, &want_loss);
+  EXPECT_NEAR(step.loss, want_loss, 1e-5);
+  std::vector<Tensor> got = model->parameters();
   for (size_t i = 0; i < got.size(); ++i) EXPECT_TRUE(got[i].grad().allclose(whole[i], 1e-4, 1e-6)) << i;
-  // A bad index is the dataset's error, from whichever lane reports it.
-  std::vector<int64_t> bad = {1, 2, 400};
-  EXPECT_TRUE(ThrowsTensorError([&] { split.ForwardBackward(d, bad, {}, 3.0); }, {"400"}));
-  // The lanes still work after a failed step.
-  EXPECT_EQ(split.ForwardBackward(d, idx, {.mean = 0.5f, .std = 0.25f}, 11.0), from_indices);
 }
 
 TEST(FeatureSplitTest, WritesIntoTheGradientStorageItFinds) {

@@ -92,14 +92,16 @@ double BatchSplit::Run(int64_t n, double divisor,
   lanes_.Run([&](int lane) {
     losses_[lane] = 0;
     autograd::ZeroGrad(replica_params_[lane]);  // lazily: the backward overwrites them
-    if (lane >= used) return;
-    const int64_t begin = n * lane / used, end = n * (lane + 1) / used;
-    const auto [x, y] = rows(lane, begin, end);
-    Tensor loss = nn::cross_entropy(replicas_[lane]->Forward(x), y, divisor);
-    loss.backward();
-    losses_[lane] = loss.item();
+    if (lane < used) {
+      const int64_t begin = n * lane / used, end = n * (lane + 1) / used;
+      const auto [x, y] = rows(lane, begin, end);
+      Tensor loss = nn::cross_entropy(replicas_[lane]->Forward(x), y, divisor);
+      loss.backward();
+      losses_[lane] = loss.item();
+    }
+    lanes_.Barrier();  // every replica's gradient is final
+    SumGradients(lane, used);
   });
-  lanes_.Run([&](int lane) { SumGradients(lane, used); });
   for (const Tensor& p : params_) p.autograd_meta()->grad_is_zero = false;
   double loss = 0;
   for (int lane = 0; lane < used; ++lane) loss += losses_[lane];

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <filesystem>
 #include <ostream>
+#include <utility>
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
@@ -132,8 +133,13 @@ absl::StatusOr<RunSummary> RunStandalone(const JobConfig& config, bool resume, s
   // so no epoch begins by waiting for its data.
   data::BatchSampler lookahead(data->train.size(), config.batch_size(), /*shuffle=*/true, config.drop_last(),
                                config.seed());
+  int64_t lookahead_epoch = -1;  // the epoch whose order lookahead holds
   for (int64_t epoch = state.epoch; epoch < config.epochs(); ++epoch) {
-    sampler.SetEpoch(epoch);
+    if (lookahead_epoch == epoch) {
+      std::swap(sampler, lookahead);  // shuffled already
+    } else {
+      sampler.SetEpoch(epoch);
+    }
     t.SetEpoch(epoch);
     double epoch_loss = 0;
     int64_t epoch_samples = 0;
@@ -146,6 +152,7 @@ absl::StatusOr<RunSummary> RunStandalone(const JobConfig& config, bool resume, s
         next = sampler.Batch(b + 1);
       } else if (epoch + 1 < config.epochs()) {
         lookahead.SetEpoch(epoch + 1);
+        lookahead_epoch = epoch + 1;
         next = lookahead.Batch(0);
       }
       const auto step_start = Clock::now();
