@@ -5,7 +5,9 @@
 #define CONCORD_TESTS_LANE_SPLIT_TEST_UTIL_H_
 
 #include <memory>
+#include <numeric>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -25,6 +27,15 @@ inline data::Dataset SyntheticDataset(int64_t n, int64_t features, int classes) 
   for (auto& p : images) p = static_cast<uint8_t>(gen.NextBelow(256));
   for (auto& l : labels) l = static_cast<uint8_t>(gen.NextBelow(classes));
   return data::Dataset::FromBytes(images, labels, features, classes, "synthetic").value();
+}
+
+// Samples [first, first + n) of d: x as float64 (for comparisons at 1e-12) and y.
+inline std::pair<Tensor, Tensor> GatherFloat64(const data::Dataset& d, int64_t first, int64_t n) {
+  std::vector<int64_t> idx(n);
+  std::iota(idx.begin(), idx.end(), first);
+  Tensor x, y;
+  d.Gather(idx.data(), n, {}, &x, &y);
+  return {x.to(kFloat64), y};
 }
 
 // The reference: model's weights copied into `copy` (a model of its architecture), then one

@@ -47,11 +47,7 @@ TEST(BatchSplitTest, LanesSumToTheWholeBatchGradientForEvenUnevenAndTinyBatches)
     for (int64_t n : {int64_t{1}, int64_t{2}, int64_t{7}, int64_t{24}}) {
       auto model = Mlp(1);
       BatchSplit split(*model, Replicas(lanes));
-      std::vector<int64_t> idx(n);
-      std::iota(idx.begin(), idx.end(), 3);
-      Tensor x, y;
-      d.Gather(idx.data(), n, {}, &x, &y);
-      x = x.to(kFloat64);
+      const auto [x, y] = test_util::GatherFloat64(d, 3, n);
       double want_loss = 0;
       std::vector<Tensor> want = WholeBatchGradients(*model, x, y, 30.0, &want_loss);
       // Stale gradients in the model and replicas must be replaced, not added to.

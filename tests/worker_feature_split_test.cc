@@ -57,11 +57,7 @@ TEST(FeatureSplitTest, LanesGiveTheWholeBatchGradient) {
                                  " lanes, n=" + std::to_string(n);
         auto model = Mlp(c.sizes, c.activation, 1);
         FeatureSplit split(*model, c.activation, lanes);
-        std::vector<int64_t> idx(n);
-        std::iota(idx.begin(), idx.end(), 3);
-        Tensor x, y;
-        d.Gather(idx.data(), n, {}, &x, &y);
-        x = x.to(kFloat64);
+        const auto [x, y] = test_util::GatherFloat64(d, 3, n);
         double want_loss = 0;
         std::vector<Tensor> want = WholeBatchGradients(*model, c.sizes, c.activation, x, y, 30.0, &want_loss);
         // Stale gradients must be replaced, not added to.
