@@ -2,7 +2,12 @@
 // after the first step a 784-100-10 MLP's forward, backward and SGD update on a batch of 100
 // take every tensor buffer from the caching allocator (tensor/allocator.h) and none from the
 // system allocator. (Small bookkeeping objects -- shape vectors, graph nodes -- still use the
-// ordinary heap.)
+// ordinary heap.) Each thread keeps its own cache in front of the shared one; blocks move
+// between threads through the shared cache, and a thread's exit hands its blocks on.
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "tensor/allocator.h"
 #include "tensor/functions.h"
@@ -66,6 +71,83 @@ TEST(AllocationTest, CacheReusesFreedBlocksAndCanBeEmptied) {
   EXPECT_EQ(allocator.stats().bytes_cached, 0);
   { Tensor fresh = empty({1000}); }
   EXPECT_EQ(allocator.stats().system_allocations, after.system_allocations + 1);
+}
+
+// Each test below uses a block size no other test uses, so blocks other tests cached cannot
+// serve its requests.
+constexpr size_t kBlock = CpuAllocator::kThreadCacheBlocks;
+
+TEST(AllocationTest, AThreadsOwnCacheServesItsNextRequests) {
+  CpuAllocator& allocator = CpuAllocator::Get();
+  std::thread([&] {
+    { Tensor warm = empty({4001}); }
+    const AllocatorStats before = allocator.stats();
+    { Tensor again = empty({4001}); }
+    const AllocatorStats after = allocator.stats();
+    EXPECT_EQ(after.system_allocations, before.system_allocations);
+    EXPECT_EQ(after.cache_hits, before.cache_hits + 1);
+    EXPECT_EQ(after.bytes_in_use, before.bytes_in_use);
+  }).join();
+}
+
+TEST(AllocationTest, AFullThreadCacheEvictsIntoTheSharedCacheWhereOtherThreadsFindTheBlocks) {
+  CpuAllocator& allocator = CpuAllocator::Get();
+  constexpr size_t kSpilled = 5;
+  absl::Notification freed, done;
+  std::thread producer([&] {
+    std::vector<Tensor> blocks;
+    for (size_t i = 0; i < kBlock + kSpilled; ++i) blocks.push_back(empty({4002}));
+    blocks.clear();  // the last kBlock freed stay in this thread's cache, the first kSpilled go on
+    freed.Notify();
+    done.WaitForNotification();  // alive, so its own cache is not handed on yet
+  });
+  freed.WaitForNotification();
+  const AllocatorStats before = allocator.stats();
+  std::vector<Tensor> taken;
+  for (size_t i = 0; i < kSpilled; ++i) taken.push_back(empty({4002}));
+  EXPECT_EQ(allocator.stats().system_allocations, before.system_allocations) << "the spilled blocks";
+  taken.push_back(empty({4002}));
+  EXPECT_EQ(allocator.stats().system_allocations, before.system_allocations + 1)
+      << "the producer's own cache is not this thread's";
+  done.Notify();
+  producer.join();
+}
+
+TEST(AllocationTest, AnExitingThreadHandsItsBlocksOnAndTheCountsAddUp) {
+  CpuAllocator& allocator = CpuAllocator::Get();
+  Tensor from_there;
+  const AllocatorStats start = allocator.stats();
+  std::thread([&] {
+    { Tensor cached = empty({4003}); }
+    from_there = empty({4004});  // freed by this thread below
+  }).join();
+  const AllocatorStats after_exit = allocator.stats();
+  EXPECT_EQ(after_exit.bytes_in_use - start.bytes_in_use, 4004 * 4 + 48);  // 64-byte rounding
+  const AllocatorStats before = allocator.stats();
+  { Tensor reused = empty({4003}); }
+  EXPECT_EQ(allocator.stats().system_allocations, before.system_allocations) << "the exited thread's block";
+  from_there = Tensor();
+  EXPECT_EQ(allocator.stats().bytes_in_use, start.bytes_in_use);
+}
+
+TEST(AllocationTest, EmptyCacheEmptiesEveryThreadsCache) {
+  CpuAllocator& allocator = CpuAllocator::Get();
+  absl::Notification freed, emptied, done;
+  std::thread holder([&] {
+    { Tensor cached = empty({4005}); }
+    freed.Notify();
+    emptied.WaitForNotification();
+    const AllocatorStats before = allocator.stats();
+    { Tensor again = empty({4005}); }
+    EXPECT_EQ(allocator.stats().system_allocations, before.system_allocations + 1) << "its cache was emptied";
+    done.Notify();
+  });
+  freed.WaitForNotification();
+  allocator.EmptyCache();
+  EXPECT_EQ(allocator.stats().bytes_cached, 0);
+  emptied.Notify();
+  done.WaitForNotification();
+  holder.join();
 }
 
 }  // namespace
