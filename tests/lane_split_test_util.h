@@ -127,6 +127,33 @@ inline GatheredStep ExpectGatheringOnTheLanesEqualsTheGatheredBatch(LaneSplit& s
   return step;
 }
 
+// split's `then` runs once on every lane, each seeing the final gradients (those the step
+// leaves in model's .grad; the step is repeated, so a stale gradient would differ); a step
+// whose gather fails runs it on no lane. d needs at least 40 samples.
+inline void ExpectThenSeesTheFinalGradientsOnEveryLane(LaneSplit& split, nn::Module& model, const data::Dataset& d) {
+  const std::vector<int64_t> first = {3, 9, 27, 1, 14}, second = {38, 0, 21, 21, 6, 12};
+  const std::vector<Tensor> params = model.parameters();
+  std::vector<std::vector<Tensor>> seen(static_cast<size_t>(split.size()));
+  std::vector<int> calls(seen.size(), 0);
+  auto record = [&](int lane) {
+    ++calls[static_cast<size_t>(lane)];
+    seen[static_cast<size_t>(lane)].clear();
+    for (const Tensor& p : params) seen[static_cast<size_t>(lane)].push_back(p.grad().clone());
+  };
+  split.ForwardBackward(d, first, {}, 5.0, record);
+  split.ForwardBackward(d, second, {}, 6.0, record);
+  for (size_t lane = 0; lane < seen.size(); ++lane) {
+    EXPECT_EQ(calls[lane], 2) << "lane " << lane;
+    ASSERT_EQ(seen[lane].size(), params.size()) << "lane " << lane;
+    for (size_t i = 0; i < params.size(); ++i) {
+      EXPECT_TRUE(seen[lane][i].equal(params[i].grad())) << "lane " << lane << ", parameter " << i;
+    }
+  }
+  const std::vector<int64_t> bad = {1, 2, 400};
+  EXPECT_TRUE(ThrowsTensorError([&] { split.ForwardBackward(d, bad, {}, 3.0, record); }, {"400"}));
+  for (size_t lane = 0; lane < calls.size(); ++lane) EXPECT_EQ(calls[lane], 2) << "lane " << lane << " after a failed step";
+}
+
 }  // namespace concord::test_util
 
 #endif  // CONCORD_TESTS_LANE_SPLIT_TEST_UTIL_H_

@@ -64,6 +64,12 @@ TEST(BatchSplitTest, GatheringOnTheLanesEqualsTheGatheredBatch) {
   test_util::ExpectGatheringOnTheLanesEqualsTheGatheredBatch(split, *model, Synthetic(40));
 }
 
+TEST(BatchSplitTest, ThenSeesTheFinalGradientsOnEveryLane) {
+  auto model = Mlp(2, kFloat32);
+  BatchSplit split(*model, Replicas(3, kFloat32));
+  test_util::ExpectThenSeesTheFinalGradientsOnEveryLane(split, *model, Synthetic(40));
+}
+
 TEST(BatchSplitTest, WritesIntoTheGradientStorageItFinds) {
   // A GradientSync makes every .grad a view of one flat bucket; the sum must land there.
   auto model = Mlp(3);

@@ -69,6 +69,15 @@ TEST(FeatureSplitTest, LanesGiveTheWholeBatchGradient) {
   }
 }
 
+TEST(FeatureSplitTest, ThenSeesTheFinalGradientsOnEveryLane) {
+  for (const std::vector<int64_t>& sizes : {std::vector<int64_t>{kFeatures, 10, kClasses},
+                                            std::vector<int64_t>{kFeatures, 9, 6, kClasses}}) {
+    auto model = Mlp(sizes, nn::Activation::kRelu, 2, kFloat32);
+    FeatureSplit split(*model, nn::Activation::kRelu, 3);
+    test_util::ExpectThenSeesTheFinalGradientsOnEveryLane(split, *model, Synthetic(40));
+  }
+}
+
 TEST(FeatureSplitTest, GatheringOnTheLanesEqualsTheGatheredBatch) {
   const std::vector<int64_t> sizes = {kFeatures, 10, kClasses};
   auto model = Mlp(sizes, nn::Activation::kRelu, 2, kFloat32);

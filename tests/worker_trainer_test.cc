@@ -184,6 +184,28 @@ TEST(TrainerTest, TwoOrThreeThreadsSplittingEachStepTrainAsOneThreadDoes) {
   }
 }
 
+// Note [Update on the lanes] (worker/trainer.cc): with no GradientSync the split's lanes run
+// the optimizer's parts in the backward's run; with one, in a run of their own after Finish().
+// The arithmetic is the same, so the parameters (and momentum) agree to the bit.
+TEST(TrainerTest, TheUpdateOnTheBackwardsLanesEqualsTheUpdateAfterwards) {
+  data::Dataset d = Synthetic(64);
+  for (const std::string split_kind : {"features", "batch"}) {
+    auto fused = Trainer::Create(ThreadedConfig(2, split_kind), 20, 4).value();
+    auto apart = Trainer::Create(ThreadedConfig(2, split_kind), 20, 4).value();
+    SumShards pass_through;
+    ASSERT_TRUE(apart->SetGradientSync(&pass_through).ok());
+    for (int i = 0; i < 5; ++i) {
+      const std::vector<int64_t> batch = Range(10 * i, 10 * i + 12);
+      absl::StatusOr<double> a = fused->Step(d, batch, 12);
+      absl::StatusOr<double> b = apart->Step(d, batch, 12);
+      ASSERT_TRUE(a.ok() && b.ok()) << split_kind;
+      EXPECT_EQ(*a, *b) << split_kind << ", step " << i;
+    }
+    std::vector<Tensor> pa = fused->model().parameters(), pb = apart->model().parameters();
+    for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(pa[i].equal(pb[i])) << split_kind << ", parameter " << i;
+  }
+}
+
 TEST(TrainerTest, AutoSplitsByFeaturesWhereTheModelSuitsItElseByBatch) {
   EXPECT_EQ(Trainer::Create(ThreadedConfig(2, "auto"), 20, 4).value()->thread_split(), "features");
   JobConfig deep = ThreadedConfig(2, "auto");  // most weights after the first two layers

@@ -69,23 +69,29 @@ void BatchSplit::ShareWeights() {
 }
 
 double BatchSplit::ForwardBackward(const data::Dataset& data, std::span<const int64_t> indices,
-                                   const data::Normalization& norm, double divisor) {
-  return Run(static_cast<int64_t>(indices.size()), divisor,
-             [&](int lane, int64_t begin, int64_t end) {
-               data.Gather(indices.data() + begin, end - begin, norm, &x_[lane], &y_[lane]);
-               return std::make_pair(x_[lane], y_[lane]);
-             });
+                                   const data::Normalization& norm, double divisor, Then then) {
+  return Run(
+      static_cast<int64_t>(indices.size()), divisor,
+      [&](int lane, int64_t begin, int64_t end) {
+        data.Gather(indices.data() + begin, end - begin, norm, &x_[lane], &y_[lane]);
+        return std::make_pair(x_[lane], y_[lane]);
+      },
+      then);
 }
 
-double BatchSplit::ForwardBackward(const Tensor& x, const Tensor& y, double divisor) {
+double BatchSplit::ForwardBackward(const Tensor& x, const Tensor& y, double divisor, Then then) {
   CheckBatch("BatchSplit", x, y);
-  return Run(x.size(0), divisor, [&](int, int64_t begin, int64_t end) {
-    return std::make_pair(x.narrow(0, begin, end - begin), y.narrow(0, begin, end - begin));
-  });
+  return Run(
+      x.size(0), divisor,
+      [&](int, int64_t begin, int64_t end) {
+        return std::make_pair(x.narrow(0, begin, end - begin), y.narrow(0, begin, end - begin));
+      },
+      then);
 }
 
 double BatchSplit::Run(int64_t n, double divisor,
-                       absl::FunctionRef<std::pair<Tensor, Tensor>(int lane, int64_t begin, int64_t end)> rows) {
+                       absl::FunctionRef<std::pair<Tensor, Tensor>(int lane, int64_t begin, int64_t end)> rows,
+                       Then then) {
   TENSOR_CHECK(n > 0, "BatchSplit: expected a batch of at least one sample, got ", n);
   const int used = static_cast<int>(std::min<int64_t>(size(), n));
   ShareWeights();
@@ -101,6 +107,10 @@ double BatchSplit::Run(int64_t n, double divisor,
     }
     lanes_.Barrier();  // every replica's gradient is final
     SumGradients(lane, used);
+    if (then) {
+      lanes_.Barrier();  // and every slice of the sum
+      (*then)(lane);
+    }
   });
   for (const Tensor& p : params_) p.autograd_meta()->grad_is_zero = false;
   double loss = 0;

@@ -12,6 +12,8 @@
 //   BatchSplit split(model, replicas);   // replicas: models of model's architecture
 //   double loss = split.ForwardBackward(train, indices, norm, global_batch);  // model's .grad set
 //   sgd.Step(split.size(), [&](auto part) { split.lanes().Run(part); });
+// or, with the update in the same run:
+//   sgd.Step(split.size(), [&](auto part) { loss = split.ForwardBackward(train, indices, norm, global_batch, part); });
 #ifndef CONCORD_WORKER_BATCH_SPLIT_H_
 #define CONCORD_WORKER_BATCH_SPLIT_H_
 
@@ -36,9 +38,11 @@ class BatchSplit final : public LaneSplit {
   BatchSplit(nn::Module& model, std::vector<std::shared_ptr<nn::Module>> replicas);
 
   // LaneSplit's, over fewer lanes when the batch has fewer rows; each lane gathers its rows.
+  // (`then` runs on every lane.)
   double ForwardBackward(const data::Dataset& data, std::span<const int64_t> indices,
-                         const data::Normalization& norm, double divisor) override;
-  double ForwardBackward(const Tensor& x, const Tensor& y, double divisor) override;
+                         const data::Normalization& norm, double divisor, Then then) override;
+  double ForwardBackward(const Tensor& x, const Tensor& y, double divisor, Then then) override;
+  using LaneSplit::ForwardBackward;
 
   Lanes& lanes() override { return lanes_; }
 
@@ -47,9 +51,10 @@ class BatchSplit final : public LaneSplit {
   // parameters were given new storage (Module::to, set_data) since the last step.
   void ShareWeights();
   // On each lane used for n rows: rows(lane, begin, end) gives its slice [begin, end) of the
-  // batch (x, y), then forward, loss and backward; then the gradient sum.
+  // batch (x, y), then forward, loss and backward; then, on every lane, the gradient sum and
+  // `then`.
   double Run(int64_t n, double divisor,
-             absl::FunctionRef<std::pair<Tensor, Tensor>(int lane, int64_t begin, int64_t end)> rows);
+             absl::FunctionRef<std::pair<Tensor, Tensor>(int lane, int64_t begin, int64_t end)> rows, Then then);
   // lane's share of every parameter's summed gradient, over the replicas that ran (used).
   void SumGradients(int lane, int used);
 

@@ -79,25 +79,32 @@ FeatureSplit::FeatureSplit(nn::Sequential& model, nn::Activation activation, int
 }
 
 double FeatureSplit::ForwardBackward(const data::Dataset& data, std::span<const int64_t> indices,
-                                     const data::Normalization& norm, double divisor) {
+                                     const data::Normalization& norm, double divisor, Then then) {
   divisor_ = divisor;
-  return Run(static_cast<int64_t>(indices.size()), [&](int lane) {
-    data.Gather(indices.data(), static_cast<int64_t>(indices.size()), norm, &x_[lane], &y_[lane]);
-    return std::make_pair(x_[lane], y_[lane]);
-  });
+  return Run(
+      static_cast<int64_t>(indices.size()),
+      [&](int lane) {
+        data.Gather(indices.data(), static_cast<int64_t>(indices.size()), norm, &x_[lane], &y_[lane]);
+        return std::make_pair(x_[lane], y_[lane]);
+      },
+      then);
 }
 
-double FeatureSplit::ForwardBackward(const Tensor& x, const Tensor& y, double divisor) {
+double FeatureSplit::ForwardBackward(const Tensor& x, const Tensor& y, double divisor, Then then) {
   CheckBatch("FeatureSplit", x, y);
   divisor_ = divisor;
-  return Run(x.size(0), [&](int) { return std::make_pair(x, y); });
+  return Run(x.size(0), [&](int) { return std::make_pair(x, y); }, then);
 }
 
-double FeatureSplit::Run(int64_t n, absl::FunctionRef<std::pair<Tensor, Tensor>(int lane)> batch) {
+double FeatureSplit::Run(int64_t n, absl::FunctionRef<std::pair<Tensor, Tensor>(int lane)> batch, Then then) {
   TENSOR_CHECK(n > 0, "FeatureSplit: expected a batch of at least one sample, got ", n);
   lanes_.Run([&](int lane) {
     const auto [x, y] = batch(lane);
     RunLane(lane, x, y);
+    if (then) {
+      lanes_.Barrier();  // every lane's gradients are in
+      (*then)(lane);
+    }
   });
   for (const Tensor& p : params_) p.autograd_meta()->grad_is_zero = false;
   return loss_;

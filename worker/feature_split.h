@@ -47,16 +47,18 @@ class FeatureSplit final : public LaneSplit {
   // its parameters on the CPU (checked: TensorError). It must outlive this object.
   FeatureSplit(nn::Sequential& model, nn::Activation activation, int lanes);
 
+  // LaneSplit's; each lane gathers the whole batch.
   double ForwardBackward(const data::Dataset& data, std::span<const int64_t> indices,
-                         const data::Normalization& norm, double divisor) override;
-  double ForwardBackward(const Tensor& x, const Tensor& y, double divisor) override;
+                         const data::Normalization& norm, double divisor, Then then) override;
+  double ForwardBackward(const Tensor& x, const Tensor& y, double divisor, Then then) override;
+  using LaneSplit::ForwardBackward;
 
   Lanes& lanes() override { return lanes_; }
 
  private:
-  // On each lane: batch(lane) gives the whole batch (x, y) of n rows; then forward, loss and
-  // backward.
-  double Run(int64_t n, absl::FunctionRef<std::pair<Tensor, Tensor>(int lane)> batch);
+  // On each lane: batch(lane) gives the whole batch (x, y) of n rows; then forward, loss,
+  // backward and `then`.
+  double Run(int64_t n, absl::FunctionRef<std::pair<Tensor, Tensor>(int lane)> batch, Then then);
   // One lane's share of the step. Every lane computes the loss; lane 0 keeps it in loss_.
   void RunLane(int lane, const Tensor& x, const Tensor& y);
 

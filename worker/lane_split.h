@@ -8,13 +8,17 @@
 //     layers, on the whole batch.
 // The model's .grad tensors are written in place (so flat gradient buckets whose views they
 // are see the result) and no grad-ready hook fires: a GradientSync learns they are final from
-// its Finish(). The optimizer update and evaluation can use the lanes too (lanes()).
+// its Finish(). The optimizer update can run in the same lanes' run as the backward (`then`,
+// when no all-reduce comes between them) or in a run of its own; evaluation can use the lanes
+// too (lanes()).
 #ifndef CONCORD_WORKER_LANE_SPLIT_H_
 #define CONCORD_WORKER_LANE_SPLIT_H_
 
 #include <cstdint>
+#include <optional>
 #include <span>
 
+#include "absl/functional/function_ref.h"
 #include "common/lanes.h"
 #include "tensor/data/dataset.h"
 #include "tensor/error.h"
@@ -26,15 +30,30 @@ class LaneSplit {
  public:
   virtual ~LaneSplit() = default;
 
+  // What every lane runs last, once all of the model's .grad are final: then(lane), e.g.
+  // optim::Sgd::Step's part `lane` of size() parts. It may read and write any parameter and
+  // gradient. (Absent, the lanes skip the barrier it needs.)
+  using Then = std::optional<absl::FunctionRef<void(int lane)>>;
+
   // Forward, cross-entropy (sum over the rows / divisor) and backward of a batch on the lanes.
   // Sets the model's parameters' .grad to the gradient of the whole batch's loss, replacing
-  // what they held, and returns that loss. Throws TensorError as the ops and Dataset::Gather do.
+  // what they held, calls (*then)(lane) on every lane, and returns the loss. Throws TensorError as
+  // the ops and Dataset::Gather do (then, when a lane fails, no lane calls `then`).
   //
   // The samples data[indices], gathered on the lanes (no thread hands batches over).
   virtual double ForwardBackward(const data::Dataset& data, std::span<const int64_t> indices,
-                                 const data::Normalization& norm, double divisor) = 0;
+                                 const data::Normalization& norm, double divisor, Then then) = 0;
   // A batch already gathered: x [n, features] float32, y [n] int64, on the CPU.
-  virtual double ForwardBackward(const Tensor& x, const Tensor& y, double divisor) = 0;
+  virtual double ForwardBackward(const Tensor& x, const Tensor& y, double divisor, Then then) = 0;
+
+  // The same with nothing after the backward.
+  double ForwardBackward(const data::Dataset& data, std::span<const int64_t> indices,
+                         const data::Normalization& norm, double divisor) {
+    return ForwardBackward(data, indices, norm, divisor, std::nullopt);
+  }
+  double ForwardBackward(const Tensor& x, const Tensor& y, double divisor) {
+    return ForwardBackward(x, y, divisor, std::nullopt);
+  }
 
   virtual Lanes& lanes() = 0;
   int size() { return lanes().size(); }

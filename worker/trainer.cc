@@ -141,8 +141,8 @@ absl::StatusOr<double> Trainer::Step(const data::Dataset& data, std::span<const 
   // A bad index is the caller's input (InvalidArgument), not a failed step.
   if (absl::Status s = data.CheckIndices(indices); !s.ok()) return s;
   if (lane_split_) {  // the lanes gather the batch
-    return RunStep(global_batch, [&] {
-      return StepLoss{.tensor = Tensor(), .value = lane_split_->ForwardBackward(data, indices, norm_, static_cast<double>(global_batch))};
+    return RunStep(global_batch, /*on_lanes=*/true, [&](LaneSplit::Then then) {
+      return StepLoss{.value = lane_split_->ForwardBackward(data, indices, norm_, static_cast<double>(global_batch), then)};
     });
   }
   try {
@@ -154,31 +154,42 @@ absl::StatusOr<double> Trainer::Step(const data::Dataset& data, std::span<const 
 }
 
 absl::StatusOr<double> Trainer::StepOn(const Tensor& x, const Tensor& y, int64_t global_batch) {
-  return RunStep(global_batch, [&] {
-    if (lane_split_ && x.device().is_cpu()) {
-      return StepLoss{.tensor = Tensor(), .value = lane_split_->ForwardBackward(x, y, static_cast<double>(global_batch))};
-    }
+  const bool on_lanes = lane_split_ && x.device().is_cpu();
+  return RunStep(global_batch, on_lanes, [&](LaneSplit::Then then) {
+    if (on_lanes) return StepLoss{.value = lane_split_->ForwardBackward(x, y, static_cast<double>(global_batch), then)};
     Tensor loss = nn::cross_entropy(model_->Forward(x.to(device_)), y.to(device_), static_cast<double>(global_batch));
     loss.backward();
     return StepLoss{.tensor = loss};
   });
 }
 
-absl::StatusOr<double> Trainer::RunStep(int64_t global_batch, absl::FunctionRef<StepLoss()> forward_backward) {
+// Note [Update on the lanes]
+// With no gradient sync between the backward and the update (one process), the lanes run the
+// optimizer's parts right after the backward, in the same Lanes::Run: one hand-off to the lane
+// threads per step instead of two, and each lane updates weights its core has just touched.
+// The split's backward replaces every .grad (LaneSplit), so no ZeroGrad is needed after it;
+// Sgd::Step takes the .grad tensors before the backward writes them in place.
+absl::StatusOr<double> Trainer::RunStep(int64_t global_batch, bool on_lanes,
+                                        absl::FunctionRef<StepLoss(LaneSplit::Then then)> forward_backward) {
   try {
-    const StepLoss loss = forward_backward();
-    if (sync_ != nullptr) {
-      const absl::Time start = absl::Now();
-      absl::Status s = sync_->Finish();
-      last_sync_seconds_ = absl::ToDoubleSeconds(absl::Now() - start);
-      if (!s.ok()) return s;
-    }
-    if (lane_split_) {
-      sgd_->Step(lane_split_->size(), [&](absl::FunctionRef<void(int)> part) { lane_split_->lanes().Run(part); });
+    StepLoss loss;
+    if (on_lanes && sync_ == nullptr) {
+      sgd_->Step(lane_split_->size(), [&](absl::FunctionRef<void(int)> part) { loss = forward_backward(part); });
     } else {
-      sgd_->Step();
+      loss = forward_backward(std::nullopt);
+      if (sync_ != nullptr) {
+        const absl::Time start = absl::Now();
+        absl::Status s = sync_->Finish();
+        last_sync_seconds_ = absl::ToDoubleSeconds(absl::Now() - start);
+        if (!s.ok()) return s;
+      }
+      if (on_lanes) {
+        sgd_->Step(lane_split_->size(), [&](absl::FunctionRef<void(int)> part) { lane_split_->lanes().Run(part); });
+      } else {
+        sgd_->Step();
+      }
+      sgd_->ZeroGrad();
     }
-    sgd_->ZeroGrad();
     // Read after the update: on a GPU, item() waits for the step's kernels.
     return (loss.tensor.defined() ? loss.tensor.item() : loss.value) * static_cast<double>(global_batch);
   } catch (const TensorError& e) {

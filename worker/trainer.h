@@ -115,8 +115,11 @@ class Trainer {
     Tensor tensor;
     double value = 0;
   };
-  // forward_backward, then the gradient sync and the optimizer update; the loss sum.
-  absl::StatusOr<double> RunStep(int64_t global_batch, absl::FunctionRef<StepLoss()> forward_backward);
+  // forward_backward(then), then the gradient sync and the optimizer update; the loss sum.
+  // on_lanes: forward_backward runs on lane_split_, which calls `then` on its lanes after the
+  // backward (see Note [Update on the lanes]); otherwise it ignores `then`.
+  absl::StatusOr<double> RunStep(int64_t global_batch, bool on_lanes,
+                                 absl::FunctionRef<StepLoss(LaneSplit::Then then)> forward_backward);
 
   JobConfig config_;
   std::shared_ptr<nn::Sequential> model_;

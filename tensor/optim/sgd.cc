@@ -49,7 +49,8 @@ void Sgd::Step() {
 
 void Sgd::Step(int parts, absl::FunctionRef<void(absl::FunctionRef<void(int)>)> run_parts) {
   TENSOR_CHECK(parts >= 1, "SGD: expected parts >= 1, got ", parts);
-  autograd::NoGradGuard no_grad;
+  // Grad mode stays as it is around run_parts, which may run a backward first (sgd.h); the
+  // parts and this setup make no graph.
   const SgdOptions& o = options_;
   // Serially: which parameters take the fused kernel, and their momentum buffers. (Members,
   // so a step allocates nothing.)
@@ -66,6 +67,7 @@ void Sgd::Step(int parts, absl::FunctionRef<void(absl::FunctionRef<void(int)>)> 
     if (!g.defined()) continue;
     fused[i] = p.is_contiguous() && g.is_contiguous() && g.dtype() == p.dtype() && g.device() == p.device();
     if (fused[i] && o.momentum != 0 && !buffers_[i].defined()) {
+      autograd::NoGradGuard no_grad;
       buffers_[i] = empty_like(p);
       first[i] = 1;
     }

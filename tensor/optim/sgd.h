@@ -45,6 +45,8 @@ class Sgd {
   // run_parts(part_fn) must call part_fn(part) once for every part in [0, parts), in any order
   // or concurrently, and return when all have returned (a LaneSplit's lanes do:
   // `sgd.Step(n, [&](auto fn) { lanes.Run(fn); })`). The result equals Step()'s exactly.
+  // The parameters' .grad tensors are taken before run_parts, which may still write them in
+  // place before it calls part_fn (a LaneSplit's backward does: worker/lane_split.h).
   void Step(int parts, absl::FunctionRef<void(absl::FunctionRef<void(int)>)> run_parts);
   void ZeroGrad();
 
