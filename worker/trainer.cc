@@ -142,7 +142,7 @@ absl::StatusOr<double> Trainer::Step(const data::Dataset& data, std::span<const 
   if (absl::Status s = data.CheckIndices(indices); !s.ok()) return s;
   if (lane_split_) {  // the lanes gather the batch
     return RunStep(global_batch, /*on_lanes=*/true, [&](LaneSplit::Then then) {
-      return StepLoss{.value = lane_split_->ForwardBackward(data, indices, norm_, static_cast<double>(global_batch), then)};
+      return StepLoss{.tensor = Tensor(), .value = lane_split_->ForwardBackward(data, indices, norm_, static_cast<double>(global_batch), then)};
     });
   }
   try {
@@ -156,7 +156,7 @@ absl::StatusOr<double> Trainer::Step(const data::Dataset& data, std::span<const 
 absl::StatusOr<double> Trainer::StepOn(const Tensor& x, const Tensor& y, int64_t global_batch) {
   const bool on_lanes = lane_split_ && x.device().is_cpu();
   return RunStep(global_batch, on_lanes, [&](LaneSplit::Then then) {
-    if (on_lanes) return StepLoss{.value = lane_split_->ForwardBackward(x, y, static_cast<double>(global_batch), then)};
+    if (on_lanes) return StepLoss{.tensor = Tensor(), .value = lane_split_->ForwardBackward(x, y, static_cast<double>(global_batch), then)};
     Tensor loss = nn::cross_entropy(model_->Forward(x.to(device_)), y.to(device_), static_cast<double>(global_batch));
     loss.backward();
     return StepLoss{.tensor = loss};
