@@ -46,6 +46,7 @@ torch_ddp() {
   /usr/bin/python3 "$peers/torch_ddp.py" --world $1 --hidden $2 --batch $3 --epochs $epochs 2>/dev/null | json_number samples_per_sec
 }
 
+blas_setting
 for cfg in "100 100" "1024 256"; do
   set -- $cfg
   o2=(); t2=(); o1=(); s1=()

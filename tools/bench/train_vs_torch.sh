@@ -75,5 +75,6 @@ compare() {  # compare HIDDEN BATCH
   echo "  peak RSS: ours ${rss[ours]} MB, torch ${rss[torch]} MB"
 }
 
+blas_setting
 compare 100 100
 compare 1024 256
