@@ -46,9 +46,9 @@ class CpuAllocator::ThreadCache {
     {
       absl::MutexLock lock(&owner_->mu_);
       owner_->caches_.erase(std::find(owner_->caches_.begin(), owner_->caches_.end(), this));
-      owner_->retired_.system_allocations += counters_.system_allocations.load(std::memory_order_relaxed);
-      owner_->retired_.cache_hits += counters_.cache_hits.load(std::memory_order_relaxed);
-      owner_->retired_.bytes_in_use += counters_.bytes_in_use.load(std::memory_order_relaxed);
+      owner_->common_counts_.system_allocations += counters_.system_allocations.load(std::memory_order_relaxed);
+      owner_->common_counts_.cache_hits += counters_.cache_hits.load(std::memory_order_relaxed);
+      owner_->common_counts_.bytes_in_use += counters_.bytes_in_use.load(std::memory_order_relaxed);
       absl::MutexLock mine(&mu_);
       blocks.swap(blocks_);
     }
@@ -169,8 +169,8 @@ CpuAllocator::Block CpuAllocator::Allocate(size_t nbytes) {
     Bump(local->counters().bytes_in_use, static_cast<int64_t>(rounded));
   } else {
     absl::MutexLock lock(&mu_);
-    retired_.system_allocations++;
-    retired_.bytes_in_use += static_cast<int64_t>(rounded);
+    common_counts_.system_allocations++;
+    common_counts_.bytes_in_use += static_cast<int64_t>(rounded);
   }
   return {data, rounded};
 }
@@ -182,8 +182,8 @@ bool CpuAllocator::TakeShared(size_t rounded, Block* block) {
   *block = {it->second, it->first};
   free_.erase(it);
   shared_bytes_ -= block->capacity;
-  retired_.cache_hits++;
-  retired_.bytes_in_use += static_cast<int64_t>(block->capacity);
+  common_counts_.cache_hits++;
+  common_counts_.bytes_in_use += static_cast<int64_t>(block->capacity);
   return true;
 }
 
@@ -197,7 +197,7 @@ void CpuAllocator::Free(Block block) {
   }
   {
     absl::MutexLock lock(&mu_);
-    retired_.bytes_in_use -= static_cast<int64_t>(block.capacity);
+    common_counts_.bytes_in_use -= static_cast<int64_t>(block.capacity);
   }
   KeepShared(block);
 }
@@ -216,7 +216,7 @@ void CpuAllocator::KeepShared(Block block) {
 
 AllocatorStats CpuAllocator::stats() const {
   absl::MutexLock lock(&mu_);
-  AllocatorStats s = retired_;
+  AllocatorStats s = common_counts_;
   s.bytes_cached = static_cast<int64_t>(shared_bytes_);
   for (ThreadCache* c : caches_) {
     ThreadCache::Counters& n = c->counters();

@@ -74,9 +74,10 @@ class CpuAllocator {
   size_t shared_bytes_ ABSL_GUARDED_BY(mu_) = 0;            // in free_
   size_t cache_limit_bytes_ ABSL_GUARDED_BY(mu_) = size_t{512} << 20;
   std::vector<ThreadCache*> caches_ ABSL_GUARDED_BY(mu_);   // every live thread's
-  // What the shared cache served, and the counts of threads that have exited (bytes_cached
-  // unused).
-  AllocatorStats retired_ ABSL_GUARDED_BY(mu_);
+  // The counts no live thread's cache holds: the shared cache's hits, the allocations of
+  // threads whose cache is gone, and the totals of threads that have exited (bytes_cached
+  // unused: shared_bytes_ and the caches' own sizes give it).
+  AllocatorStats common_counts_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace concord

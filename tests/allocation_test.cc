@@ -73,16 +73,21 @@ TEST(AllocationTest, CacheReusesFreedBlocksAndCanBeEmptied) {
   EXPECT_EQ(allocator.stats().system_allocations, after.system_allocations + 1);
 }
 
-// Each test below uses a block size no other test uses, so blocks other tests cached cannot
-// serve its requests.
+// The tests below start from empty caches, so no block an earlier test cached can serve their
+// requests (a cached block serves any request of half its size up to its size).
 constexpr size_t kBlock = CpuAllocator::kThreadCacheBlocks;
+constexpr int64_t kElements = 4000;
+
+// The bytes a block for n float32 elements takes: 64-byte multiples.
+int64_t BlockBytes(int64_t n) { return (n * 4 + 63) / 64 * 64; }
 
 TEST(AllocationTest, AThreadsOwnCacheServesItsNextRequests) {
   CpuAllocator& allocator = CpuAllocator::Get();
+  allocator.EmptyCache();
   std::thread([&] {
-    { Tensor warm = empty({4001}); }
+    { Tensor warm = empty({kElements}); }
     const AllocatorStats before = allocator.stats();
-    { Tensor again = empty({4001}); }
+    { Tensor again = empty({kElements}); }
     const AllocatorStats after = allocator.stats();
     EXPECT_EQ(after.system_allocations, before.system_allocations);
     EXPECT_EQ(after.cache_hits, before.cache_hits + 1);
@@ -92,11 +97,12 @@ TEST(AllocationTest, AThreadsOwnCacheServesItsNextRequests) {
 
 TEST(AllocationTest, AFullThreadCacheEvictsIntoTheSharedCacheWhereOtherThreadsFindTheBlocks) {
   CpuAllocator& allocator = CpuAllocator::Get();
+  allocator.EmptyCache();
   constexpr size_t kSpilled = 5;
   absl::Notification freed, done;
   std::thread producer([&] {
     std::vector<Tensor> blocks;
-    for (size_t i = 0; i < kBlock + kSpilled; ++i) blocks.push_back(empty({4002}));
+    for (size_t i = 0; i < kBlock + kSpilled; ++i) blocks.push_back(empty({kElements}));
     blocks.clear();  // the last kBlock freed stay in this thread's cache, the first kSpilled go on
     freed.Notify();
     done.WaitForNotification();  // alive, so its own cache is not handed on yet
@@ -104,9 +110,9 @@ TEST(AllocationTest, AFullThreadCacheEvictsIntoTheSharedCacheWhereOtherThreadsFi
   freed.WaitForNotification();
   const AllocatorStats before = allocator.stats();
   std::vector<Tensor> taken;
-  for (size_t i = 0; i < kSpilled; ++i) taken.push_back(empty({4002}));
+  for (size_t i = 0; i < kSpilled; ++i) taken.push_back(empty({kElements}));
   EXPECT_EQ(allocator.stats().system_allocations, before.system_allocations) << "the spilled blocks";
-  taken.push_back(empty({4002}));
+  taken.push_back(empty({kElements}));
   EXPECT_EQ(allocator.stats().system_allocations, before.system_allocations + 1)
       << "the producer's own cache is not this thread's";
   done.Notify();
@@ -115,16 +121,17 @@ TEST(AllocationTest, AFullThreadCacheEvictsIntoTheSharedCacheWhereOtherThreadsFi
 
 TEST(AllocationTest, AnExitingThreadHandsItsBlocksOnAndTheCountsAddUp) {
   CpuAllocator& allocator = CpuAllocator::Get();
+  allocator.EmptyCache();
   Tensor from_there;
   const AllocatorStats start = allocator.stats();
   std::thread([&] {
-    { Tensor cached = empty({4003}); }
-    from_there = empty({4004});  // freed by this thread below
+    from_there = empty({kElements});  // left for the test's thread to free
+    { Tensor cached = empty({kElements}); }
   }).join();
   const AllocatorStats after_exit = allocator.stats();
-  EXPECT_EQ(after_exit.bytes_in_use - start.bytes_in_use, 4004 * 4 + 48);  // 64-byte rounding
+  EXPECT_EQ(after_exit.bytes_in_use - start.bytes_in_use, BlockBytes(kElements)) << "the block it allocated and left";
   const AllocatorStats before = allocator.stats();
-  { Tensor reused = empty({4003}); }
+  { Tensor reused = empty({kElements}); }
   EXPECT_EQ(allocator.stats().system_allocations, before.system_allocations) << "the exited thread's block";
   from_there = Tensor();
   EXPECT_EQ(allocator.stats().bytes_in_use, start.bytes_in_use);
@@ -132,13 +139,14 @@ TEST(AllocationTest, AnExitingThreadHandsItsBlocksOnAndTheCountsAddUp) {
 
 TEST(AllocationTest, EmptyCacheEmptiesEveryThreadsCache) {
   CpuAllocator& allocator = CpuAllocator::Get();
+  allocator.EmptyCache();
   absl::Notification freed, emptied, done;
   std::thread holder([&] {
-    { Tensor cached = empty({4005}); }
+    { Tensor cached = empty({kElements}); }
     freed.Notify();
     emptied.WaitForNotification();
     const AllocatorStats before = allocator.stats();
-    { Tensor again = empty({4005}); }
+    { Tensor again = empty({kElements}); }
     EXPECT_EQ(allocator.stats().system_allocations, before.system_allocations + 1) << "its cache was emptied";
     done.Notify();
   });

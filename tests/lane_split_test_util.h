@@ -1,6 +1,8 @@
 // Shared helpers of the LaneSplit tests (worker/lane_split.h): a synthetic dataset, the
 // reference gradients of one whole-batch backward, gradients as views of one bucket, and the
-// check that gathering on the lanes equals stepping on the gathered batch.
+// checks every split must pass: gradients land in a bucket's views, the split follows the
+// model's weights, gathering on the lanes equals stepping on the gathered batch, and `then`
+// sees the final gradients.
 #ifndef CONCORD_TESTS_LANE_SPLIT_TEST_UTIL_H_
 #define CONCORD_TESTS_LANE_SPLIT_TEST_UTIL_H_
 
@@ -95,6 +97,36 @@ inline void ExpectBucketHolds(const Tensor& flat, const std::vector<Tensor>& par
         << "bucket slice of parameter " << i;
     offset += params[i].numel();
   }
+}
+
+// With every .grad a view of one flat bucket (as a GradientSync makes them), split's step on
+// a batch of 6 leaves the whole batch's gradients in the bucket. `copy`: a model of model's
+// architecture (for WholeBatchGradients); `features`: the model's input size.
+inline void ExpectGradientsLandInTheBucket(LaneSplit& split, nn::Module& model, nn::Module& copy, int64_t features) {
+  std::vector<Tensor> params = model.parameters();
+  Tensor flat = GradientsAsBucketViews(params);
+  Generator gen(6);
+  Tensor x = randn({6, features}, gen, TensorOptions(kFloat64));
+  Tensor y = full({6}, 2, TensorOptions(kInt64));
+  double loss = 0;
+  std::vector<Tensor> want = WholeBatchGradients(model, copy, x, y, 6.0, &loss);
+  split.ForwardBackward(x, y, 6.0);
+  ExpectBucketHolds(flat, params, want);
+}
+
+// After a step, the model's weights change as training changes them; split's next step gives
+// the new weights' loss and gradients. Arguments as for ExpectGradientsLandInTheBucket.
+inline void ExpectTheSplitFollowsTheModelsWeights(LaneSplit& split, nn::Module& model, nn::Module& copy,
+                                                  int64_t features) {
+  Generator gen(8);
+  Tensor x = randn({8, features}, gen, TensorOptions(kFloat64));
+  Tensor y = full({8}, 1, TensorOptions(kInt64));
+  split.ForwardBackward(x, y, 8.0);
+  ChangeWeightsAsTrainingDoes(model.parameters());
+  double want_loss = 0;
+  std::vector<Tensor> want = WholeBatchGradients(model, copy, x, y, 8.0, &want_loss);
+  EXPECT_NEAR(split.ForwardBackward(x, y, 8.0), want_loss, 1e-12);
+  ExpectGradientsEqual(model, want, "after updates");
 }
 
 // A batch of 11 samples of d (one repeated) gathered by hand, and split's loss on it.

@@ -71,32 +71,15 @@ TEST(BatchSplitTest, ThenSeesTheFinalGradientsOnEveryLane) {
 }
 
 TEST(BatchSplitTest, WritesIntoTheGradientStorageItFinds) {
-  // A GradientSync makes every .grad a view of one flat bucket; the sum must land there.
   auto model = Mlp(3);
   BatchSplit split(*model, Replicas(2));
-  std::vector<Tensor> params = model->parameters();
-  Tensor flat = test_util::GradientsAsBucketViews(params);
-  Generator gen(6);
-  Tensor x = randn({6, kFeatures}, gen, TensorOptions(kFloat64));
-  Tensor y = full({6}, 2, TensorOptions(kInt64));
-  double loss = 0;
-  std::vector<Tensor> want = WholeBatchGradients(*model, x, y, 6.0, &loss);
-  split.ForwardBackward(x, y, 6.0);
-  test_util::ExpectBucketHolds(flat, params, want);
+  test_util::ExpectGradientsLandInTheBucket(split, *model, *Mlp(0), kFeatures);
 }
 
 TEST(BatchSplitTest, ReplicasFollowTheModelsWeights) {
   auto model = Mlp(4);
   BatchSplit split(*model, Replicas(2));
-  Generator gen(8);
-  Tensor x = randn({8, kFeatures}, gen, TensorOptions(kFloat64));
-  Tensor y = full({8}, 1, TensorOptions(kInt64));
-  split.ForwardBackward(x, y, 8.0);
-  test_util::ChangeWeightsAsTrainingDoes(model->parameters());
-  double want_loss = 0;
-  std::vector<Tensor> want = WholeBatchGradients(*model, x, y, 8.0, &want_loss);
-  EXPECT_NEAR(split.ForwardBackward(x, y, 8.0), want_loss, 1e-12);
-  ExpectGradientsEqual(*model, want, "after updates");
+  test_util::ExpectTheSplitFollowsTheModelsWeights(split, *model, *Mlp(0), kFeatures);
 }
 
 TEST(BatchSplitTest, RefusesReplicasThatDoNotMatchAndEmptyBatches) {

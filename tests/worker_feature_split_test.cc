@@ -94,34 +94,18 @@ TEST(FeatureSplitTest, GatheringOnTheLanesEqualsTheGatheredBatch) {
 }
 
 TEST(FeatureSplitTest, WritesIntoTheGradientStorageItFinds) {
-  // A GradientSync makes every .grad a view of one flat bucket; the gradients must land there.
   const std::vector<int64_t> sizes = {kFeatures, 9, 6, kClasses};
   auto model = Mlp(sizes, nn::Activation::kSigmoid, 3);
   FeatureSplit split(*model, nn::Activation::kSigmoid, 2);
-  std::vector<Tensor> params = model->parameters();
-  Tensor flat = test_util::GradientsAsBucketViews(params);
-  Generator gen(6);
-  Tensor x = randn({6, kFeatures}, gen, TensorOptions(kFloat64));
-  Tensor y = full({6}, 2, TensorOptions(kInt64));
-  double loss = 0;
-  std::vector<Tensor> want = WholeBatchGradients(*model, sizes, nn::Activation::kSigmoid, x, y, 6.0, &loss);
-  split.ForwardBackward(x, y, 6.0);
-  test_util::ExpectBucketHolds(flat, params, want);
+  test_util::ExpectGradientsLandInTheBucket(split, *model, *Mlp(sizes, nn::Activation::kSigmoid, 0), kFeatures);
 }
 
 TEST(FeatureSplitTest, FollowsTheModelsWeights) {
   const std::vector<int64_t> sizes = {kFeatures, 9, kClasses};
   auto model = Mlp(sizes, nn::Activation::kLeakyRelu, 4);
   FeatureSplit split(*model, nn::Activation::kLeakyRelu, 2);
-  Generator gen(8);
-  Tensor x = randn({8, kFeatures}, gen, TensorOptions(kFloat64));
-  Tensor y = full({8}, 1, TensorOptions(kInt64));
-  split.ForwardBackward(x, y, 8.0);
-  test_util::ChangeWeightsAsTrainingDoes(model->parameters());
-  double want_loss = 0;
-  std::vector<Tensor> want = WholeBatchGradients(*model, sizes, nn::Activation::kLeakyRelu, x, y, 8.0, &want_loss);
-  EXPECT_NEAR(split.ForwardBackward(x, y, 8.0), want_loss, 1e-12);
-  ExpectGradientsEqual(*model, want, "after updates");
+  test_util::ExpectTheSplitFollowsTheModelsWeights(split, *model, *Mlp(sizes, nn::Activation::kLeakyRelu, 0),
+                                                   kFeatures);
 }
 
 TEST(FeatureSplitTest, SuitsMlpsWithMostWeightsInTheFirstTwoLayers) {

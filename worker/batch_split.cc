@@ -107,10 +107,7 @@ double BatchSplit::Run(int64_t n, double divisor,
     }
     lanes_.Barrier();  // every replica's gradient is final
     SumGradients(lane, used);
-    if (then) {
-      lanes_.Barrier();  // and every slice of the sum
-      (*then)(lane);
-    }
+    RunThen(then, lane);
   });
   for (const Tensor& p : params_) p.autograd_meta()->grad_is_zero = false;
   double loss = 0;

@@ -101,10 +101,7 @@ double FeatureSplit::Run(int64_t n, absl::FunctionRef<std::pair<Tensor, Tensor>(
   lanes_.Run([&](int lane) {
     const auto [x, y] = batch(lane);
     RunLane(lane, x, y);
-    if (then) {
-      lanes_.Barrier();  // every lane's gradients are in
-      (*then)(lane);
-    }
+    RunThen(then, lane);
   });
   for (const Tensor& p : params_) p.autograd_meta()->grad_is_zero = false;
   return loss_;

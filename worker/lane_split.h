@@ -59,6 +59,14 @@ class LaneSplit {
   int size() { return lanes().size(); }
 
  protected:
+  // The end of a lane's share of ForwardBackward, once it has written its part of the
+  // gradients: waits for the other lanes' parts, then runs `then` (when given) on this lane.
+  void RunThen(const Then& then, int lane) {
+    if (!then) return;
+    lanes().Barrier();  // every lane's gradients are in
+    (*then)(lane);
+  }
+
   // What ForwardBackward(x, y, divisor) takes, or a TensorError naming `who`.
   static void CheckBatch(const char* who, const Tensor& x, const Tensor& y) {
     TENSOR_CHECK(x.dim() == 2 && y.dim() == 1 && x.size(0) == y.size(0), who,

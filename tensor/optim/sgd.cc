@@ -67,7 +67,6 @@ void Sgd::Step(int parts, absl::FunctionRef<void(absl::FunctionRef<void(int)>)> 
     if (!g.defined()) continue;
     fused[i] = p.is_contiguous() && g.is_contiguous() && g.dtype() == p.dtype() && g.device() == p.device();
     if (fused[i] && o.momentum != 0 && !buffers_[i].defined()) {
-      autograd::NoGradGuard no_grad;
       buffers_[i] = empty_like(p);
       first[i] = 1;
     }
