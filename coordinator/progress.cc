@@ -17,6 +17,7 @@ Progress::Progress(int world_size, int64_t total_steps, int64_t steps_per_epoch,
       interval_(interval),
       step_(world_size, -1),
       step_seconds_(world_size, 0),
+      comm_seconds_(world_size, 0),
       done_(world_size, false),
       epoch_loss_(epochs, 0),
       epoch_samples_(epochs, 0) {}
@@ -24,7 +25,10 @@ Progress::Progress(int world_size, int64_t total_steps, int64_t steps_per_epoch,
 void Progress::Report(int rank, const StepReport& r) {
   std::lock_guard<std::mutex> lock(mu_);
   step_[rank] = std::max(step_[rank], r.step());
-  if (r.steps() > 0) step_seconds_[rank] = r.step_seconds() / static_cast<double>(r.steps());
+  if (r.steps() > 0) {
+    step_seconds_[rank] = r.step_seconds() / static_cast<double>(r.steps());
+    comm_seconds_[rank] = r.comm_seconds() / static_cast<double>(r.steps());
+  }
   samples_ += r.samples();
   window_loss_ += r.loss_sum();
   window_samples_ += r.samples();
@@ -66,14 +70,18 @@ void Progress::PrintLocked() {
   const double rate = samples_ / std::max(elapsed, 1e-9);
   const double eta = step > 0 ? elapsed / static_cast<double>(step) * static_cast<double>(total_steps_ - step) : 0;
   const int slowest = static_cast<int>(std::max_element(step_seconds_.begin(), step_seconds_.end()) - step_seconds_.begin());
-  out_ << absl::StrFormat("step %d/%d  epoch %d/%d  loss %.4f  %.0f samples/s  ETA %s  slowest rank %d (%.2f ms/step)\n",
-                          step, total_steps_, std::min(step / std::max<int64_t>(steps_per_epoch_, 1) + 1, epochs_),
-                          epochs_, ema_loss_, rate, FormatDuration(eta), slowest, step_seconds_[slowest] * 1e3);
+  const double comm_share = step_seconds_[slowest] > 0 ? comm_seconds_[slowest] / step_seconds_[slowest] : 0;
+  out_ << absl::StrFormat(
+      "step %d/%d  epoch %d/%d  loss %.4f  %.0f samples/s  ETA %s  slowest rank %d (%.2f ms/step, %.0f%% all-reduce "
+      "wait)\n",
+      step, total_steps_, std::min(step / std::max<int64_t>(steps_per_epoch_, 1) + 1, epochs_), epochs_, ema_loss_,
+      rate, FormatDuration(eta), slowest, step_seconds_[slowest] * 1e3, 100 * comm_share);
   out_.flush();
   if (metrics_) {
     metrics_->Write({{"event", std::string("progress")}, {"step", step}, {"loss", ema_loss_},
                      {"samples_per_sec", rate}, {"slowest_rank", static_cast<int64_t>(slowest)},
-                     {"slowest_step_seconds", step_seconds_[slowest]}});
+                     {"slowest_step_seconds", step_seconds_[slowest]},
+                     {"slowest_comm_seconds", comm_seconds_[slowest]}});
   }
 }
 

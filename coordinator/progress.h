@@ -2,7 +2,8 @@
 //
 // Progress: what the coordinator knows of a running job, from the workers' StepReports. It
 // prints a progress line every interval (step/total, epoch, loss as a moving average,
-// samples/s, ETA and the slowest rank's step time, so stragglers show), writes JSON-lines
+// samples/s, ETA and the slowest rank's step time with the share of it spent waiting for the
+// gradient all-reduce, so stragglers and communication-bound jobs show), writes JSON-lines
 // metrics, and computes the final summary once every rank is done. Thread-safe.
 #ifndef CONCORD_COORDINATOR_PROGRESS_H_
 #define CONCORD_COORDINATOR_PROGRESS_H_
@@ -45,6 +46,7 @@ class Progress {
   Clock::time_point start_ = Clock::now(), last_print_ = Clock::now();
   std::vector<int64_t> step_;            // last step reported, per rank
   std::vector<double> step_seconds_;     // mean step time of the last report, per rank
+  std::vector<double> comm_seconds_;     // of which waiting for the all-reduce, per rank
   std::vector<bool> done_;
   int64_t samples_ = 0;                  // trained samples, all ranks
   double window_loss_ = 0;
