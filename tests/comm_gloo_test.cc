@@ -158,6 +158,42 @@ TEST(GlooCommunicatorTest, AsyncBucketsRunInIssueOrder) {
   });
 }
 
+// Registered all-reduces (the gradient buckets), whole and in pieces (Note [Pieces]): sizes
+// around the piece boundary, run twice each (the algorithm objects are reused), both dtypes.
+TEST(GlooCommunicatorTest, RegisteredAllReducesSumWholeAndInPieces) {
+  for (int world : {2, 3}) {
+    for (int64_t piece_bytes : {int64_t{1} << 20, int64_t{4096}, int64_t{1}}) {
+      GlooOptions options = Options();
+      options.piece_bytes = piece_bytes;
+      std::vector<std::unique_ptr<Communicator>> comms = MakeGroup(world, options);
+      ASSERT_TRUE(AllCreated(comms));
+      const int64_t rank_sum = int64_t{world} * (world + 1) / 2;
+      // With 1-byte pieces every element is a piece of its own: keep those tensors small.
+      const std::vector<int64_t> sizes =
+          piece_bytes == 1 ? std::vector<int64_t>{0, 1, 2, 7} : std::vector<int64_t>{0, 1, 511, 512, 513, 1025, 100003};
+      OnRanks(world, [&](int r) {
+        Communicator& comm = *comms[r];
+        for (int64_t n : sizes) {
+          for (DType dtype : {kFloat32, kFloat64}) {
+            SCOPED_TRACE(StrCat("rank ", r, " of ", world, ", pieces of ", piece_bytes, " bytes, ", n, " x ",
+                                DTypeName(dtype)));
+            Tensor t = Make(n, dtype, [&](int64_t i) { return (r + 1) * Weight(i); });
+            absl::StatusOr<int> handle = comm.RegisterAllReduce(t);
+            ASSERT_OK(handle.status());
+            for (int round = 1; round <= 2; ++round) {
+              DispatchFloating(dtype, [&]<typename T>() {  // refill: the sum replaced it
+                for (int64_t i = 0; i < n; ++i) t.data<T>()[i] = static_cast<T>((r + 1) * round * Weight(i));
+              });
+              EXPECT_OK(comm.AllReduceRegisteredAsync(*handle)->Wait(absl::Seconds(10)));
+              EXPECT_EQ(Mismatch(t, [&](int64_t i) { return rank_sum * round * Weight(i); }), "") << "round " << round;
+            }
+          }
+        }
+      });
+    }
+  }
+}
+
 TEST(GlooCommunicatorTest, WorldSizeOneNeedsNoPeer) {
   InMemoryStore store;
   absl::StatusOr<std::unique_ptr<Communicator>> comm = CreateGlooCommunicator(store, 0, 1, {});
@@ -206,6 +242,11 @@ TEST(GlooCommunicatorTest, BadCreateArgumentsAreInvalidArgument) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(CreateGlooCommunicator(store, 0, 1, Options(absl::ZeroDuration())).status().code(),
             absl::StatusCode::kInvalidArgument);
+  GlooOptions no_pieces = Options();
+  no_pieces.piece_bytes = 0;
+  absl::Status pieces = CreateGlooCommunicator(store, 0, 1, no_pieces).status();
+  EXPECT_EQ(pieces.code(), absl::StatusCode::kInvalidArgument) << pieces;
+  EXPECT_NE(pieces.message().find("piece_bytes must be positive, got 0"), absl::string_view::npos) << pieces;
   GlooOptions foreign = Options();
   foreign.hostname = "192.0.2.1";  // TEST-NET-1: not an address of this machine
   absl::Status status = CreateGlooCommunicator(store, 0, 1, foreign).status();

@@ -58,6 +58,18 @@
 // 20.4k to 25.9k. A dead peer still fails the read (the connection closes), and the caller's
 // deadline (Work::Wait) does not depend on the spinning thread; Abort does not close this mesh
 // (Note [Abort]).
+//
+// Note [Pieces]
+// A registered all-reduce larger than GlooOptions.piece_bytes runs as several halving-doubling
+// all-reduces over consecutive pieces of the tensor, back to back in one Work. Measured, not
+// derived: over TCP loopback on this 2-core machine, two workers of 784-1024-10 at global batch
+// 256 (one 3.2 MB bucket) ran at a median 34.1k samples/s with the bucket whole and 37.1-39.0k
+// in 1 MiB pieces (four interleaved runs each, two rounds); 2 to 8 pieces all beat one, 4 was
+// the steadiest. The time goes to the kernel (about 2.4 ms of system time per rank per step
+// whole, 1.6 ms in pieces, in a pair of runs under time(1)); which part of the TCP path grows
+// faster than the message was not isolated. The default, 1 MiB, leaves buckets up to 1 MiB
+// (784-100-10's 318 KB) whole. Each piece is its own Gloo algorithm object with its own
+// buffers, built once at registration.
 #include "worker/comm/gloo_communicator.h"
 
 #include <signal.h>
@@ -73,6 +85,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -291,8 +304,20 @@ absl::Status StagingError(const std::string& where, const absl::Status& status) 
 struct RegisteredAllReduce {
   Tensor device_tensor;                 // the CUDA tensor staged through `host`; else undefined
   std::unique_ptr<PinnedBuffer> host;   // (numel,) staging copy of device_tensor
-  std::unique_ptr<gloo::Algorithm> algorithm;  // null for an empty tensor
+  // One per piece, in order (Note [Pieces]); none for an empty tensor.
+  std::vector<std::unique_ptr<gloo::Algorithm>> pieces;
+
+  void Run() {
+    for (const auto& piece : pieces) piece->run();
+  }
 };
+
+// How many near-equal pieces of at most piece_bytes (and at least one element each) `numel`
+// elements of element_size bytes make (Note [Pieces]).
+int64_t PieceCount(int64_t numel, size_t element_size, int64_t piece_bytes) {
+  const int64_t per_piece = std::max<int64_t>(1, piece_bytes / static_cast<int64_t>(element_size));
+  return (numel + per_piece - 1) / per_piece;
+}
 
 // What the collectives use, shared by the communicator and its communication thread (which
 // may outlive it after an abort; see OpQueue).
@@ -301,6 +326,7 @@ struct GlooState {
   std::shared_ptr<gloo::Context> bucket_context;
   std::shared_ptr<gloo::rendezvous::Context> context;
   std::chrono::milliseconds timeout;  // of each collective
+  int64_t piece_bytes;                // Note [Pieces]
   std::string owner;                  // "gloo rank 0 of 2", the start of every message
   // A fresh tag per collective, the same sequence on every rank (they issue the same
   // collectives in the same order), so a late message of a failed op never matches a later
@@ -363,13 +389,16 @@ class GlooCommunicator final : public Communicator {
         data = entry.host->data();
       }
       RETURN_IF_ERROR(CallGloo(where, [&] {
-        if (t.numel() > 0) {
-          DispatchFloating(t.dtype(), [&]<typename T>() {
-            entry.algorithm = std::make_unique<gloo::AllreduceHalvingDoubling<T>>(
+        const int64_t n = t.numel();
+        const int64_t pieces = PieceCount(n, ElementSize(t.dtype()), state->piece_bytes);
+        DispatchFloating(t.dtype(), [&]<typename T>() {
+          for (int64_t i = 0; i < pieces; ++i) {  // [n i / pieces, n (i + 1) / pieces)
+            const int64_t begin = n * i / pieces, end = n * (i + 1) / pieces;
+            entry.pieces.push_back(std::make_unique<gloo::AllreduceHalvingDoubling<T>>(
                 state->bucket_context ? state->bucket_context : state->context,
-                std::vector<T*>{static_cast<T*>(data)}, static_cast<int>(t.numel()));
-          });
-        }
+                std::vector<T*>{static_cast<T*>(data) + begin}, static_cast<int>(end - begin)));
+          }
+        });
       }));
       state->registered.push_back(std::move(entry));
       return absl::OkStatus();
@@ -387,15 +416,14 @@ class GlooCommunicator final : public Communicator {
     const std::string& what = handles_[handle].second;
     return queue_.Submit(what, [state = state_, handle, what] {
       RegisteredAllReduce& entry = state->registered.at(handle);
-      gloo::Algorithm* algorithm = entry.algorithm.get();
-      if (algorithm == nullptr) return absl::OkStatus();
+      if (entry.pieces.empty()) return absl::OkStatus();
       if (!entry.device_tensor.defined()) {  // a CPU tensor: Gloo works on it in place
-        return CallGloo(absl::StrCat(state->owner, ": ", what), [&] { algorithm->run(); });
+        return CallGloo(absl::StrCat(state->owner, ": ", what), [&] { entry.Run(); });
       }
       const std::string where = absl::StrCat(state->owner, ": ", what);
       void* host = entry.host->data();
       RETURN_IF_ERROR(StagingError(where, state->staging.ToHost(entry.device_tensor, host)));
-      RETURN_IF_ERROR(CallGloo(where, [&] { algorithm->run(); }));
+      RETURN_IF_ERROR(CallGloo(where, [&] { entry.Run(); }));
       return StagingError(where, state->staging.ToDevice(host, entry.device_tensor));
     });
   }
@@ -514,6 +542,10 @@ absl::StatusOr<std::unique_ptr<Communicator>> CreateGlooCommunicator(
         "CreateGlooCommunicator: GlooOptions.timeout must be positive and finite, got ",
         absl::FormatDuration(options.timeout)));
   }
+  if (options.piece_bytes <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "CreateGlooCommunicator: GlooOptions.piece_bytes must be positive, got ", options.piece_bytes));
+  }
   const std::string owner = absl::StrCat("gloo rank ", rank, " of ", world_size);
   // Gloo's event-loop thread and our communication thread are created below and inherit
   // the blocked SIGPIPE. See Note [SIGPIPE].
@@ -558,6 +590,7 @@ absl::StatusOr<std::unique_ptr<Communicator>> CreateGlooCommunicator(
   }
   state->context = std::move(context);
   state->timeout = absl::ToChronoMilliseconds(options.timeout);
+  state->piece_bytes = options.piece_bytes;
   state->owner = owner;
   return std::unique_ptr<Communicator>(std::make_unique<GlooCommunicator>(std::move(state)));
 }

@@ -42,6 +42,7 @@
 #ifndef CONCORD_WORKER_COMM_GLOO_COMMUNICATOR_H_
 #define CONCORD_WORKER_COMM_GLOO_COMMUNICATOR_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -63,6 +64,9 @@ struct GlooOptions {
   // reads are made by the communication thread itself, spinning (Note [Bucket mesh] in the
   // .cc): faster per step, at the price of a busy core while a bucket is in flight.
   bool busy_poll_buckets = true;
+  // A registered all-reduce larger than this runs in near-equal pieces of at most this many
+  // bytes, one after another (Note [Pieces] in the .cc): cheaper per byte over TCP loopback.
+  int64_t piece_bytes = int64_t{1} << 20;
 };
 
 // A connected Gloo communicator for `rank` of `world_size`. InvalidArgument for a bad rank,
