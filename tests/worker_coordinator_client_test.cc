@@ -1,5 +1,7 @@
-// CoordinatorClient's asynchronous step reports against a real gRPC server on loopback (a
-// stand-in coordinator that only takes reports): ReportAsync returns before the coordinator
+// CoordinatorClient against a real gRPC server on loopback (a stand-in coordinator).
+// The shard feed: every shard arrives once and in order from the requested step, whatever the
+// buffer size (the reader refills at half, Note [Shard refill]), and the end of the stream is
+// Unavailable. Asynchronous step reports: ReportAsync returns before the coordinator
 // answers, reports arrive in order, FlushReports waits for them, returns a failed report's
 // error once (with how many failed), gives DeadlineExceeded when the coordinator does not
 // answer in time, and destroying the client does not wait for reports the coordinator holds.
@@ -9,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
@@ -42,8 +45,25 @@ class ReportSink final : public Coordinator::Service {
   std::vector<int64_t> steps_;
 };
 
+// Streams shards from_step .. kSteps - 1, then ends the stream.
+class ShardSource final : public Coordinator::Service {
+ public:
+  static constexpr int64_t kSteps = 40;
+  grpc::Status StreamShards(grpc::ServerContext*, const StreamShardsRequest* request,
+                            grpc::ServerWriter<ShardAssignment>* writer) override {
+    for (int64_t step = request->from_step(); step < kSteps; ++step) {
+      ShardAssignment shard;
+      shard.set_step(step);
+      shard.add_indices(step * 10);
+      shard.set_last(step == kSteps - 1);
+      if (!writer->Write(shard)) break;
+    }
+    return grpc::Status::OK;
+  }
+};
+
 struct Server {
-  explicit Server(ReportSink* sink) {
+  explicit Server(Coordinator::Service* sink) {
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
     builder.RegisterService(sink);
@@ -59,6 +79,28 @@ StepReport At(int64_t step) {
   StepReport r;
   r.set_step(step);
   return r;
+}
+
+TEST(CoordinatorClientTest, ShardsArriveOnceAndInOrderWhateverTheBuffer) {
+  ShardSource source;
+  Server server(&source);
+  for (size_t buffered : {size_t{1}, size_t{2}, size_t{3}, size_t{8}}) {
+    SCOPED_TRACE(absl::StrCat("buffered ", buffered));
+    auto client = CoordinatorClient::Connect(server.address(), "job", "", absl::Seconds(10)).value();
+    const int64_t from = 5;
+    client->StartShards(from, buffered);
+    for (int64_t step = from; step < ShardSource::kSteps; ++step) {
+      absl::StatusOr<ShardAssignment> shard = client->NextShard(absl::Seconds(10));
+      ASSERT_OK(shard.status());
+      EXPECT_EQ(shard->step(), step);
+      ASSERT_EQ(shard->indices_size(), 1);
+      EXPECT_EQ(shard->indices(0), step * 10);
+      EXPECT_EQ(shard->last(), step == ShardSource::kSteps - 1);
+    }
+    absl::StatusOr<ShardAssignment> after = client->NextShard(absl::Seconds(10));
+    EXPECT_EQ(after.status().code(), absl::StatusCode::kUnavailable) << after.status();
+    EXPECT_NE(after.status().message().find("ended the shard stream"), std::string::npos) << after.status();
+  }
 }
 
 TEST(CoordinatorClientTest, ReportsGoOutInOrderWithoutHoldingTheCaller) {

@@ -1,5 +1,6 @@
 #include "worker/coordinator_client.h"
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
@@ -216,7 +217,19 @@ absl::StatusOr<HeartbeatResponse::Action> CoordinatorClient::Heartbeat(int64_t s
   return response.action();
 }
 
+// Note [Shard refill]
+// The reader blocks once `buffered` shards wait. Waking it after every step's NextShard cost
+// the training thread a futex wake (an inter-processor interrupt, dear in a VM) per step: one
+// worker through the coordinator ran at 0.95-0.96 of the standalone trainer's speed on
+// 784-100-10 (2,000 steps a second). NextShard wakes it only once the buffer is down to half,
+// and it then reads until the buffer is full again: one wake-up per buffered / 2 steps, while
+// half a buffer still stands between the training loop and the stream.
 void CoordinatorClient::StartShards(int64_t from_step, size_t buffered) {
+  buffered = std::max<size_t>(buffered, 1);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    refill_at_ = buffered / 2;
+  }
   reader_ = std::thread([this, from_step, buffered] { ReadShards(from_step, buffered); });
 }
 
@@ -259,7 +272,7 @@ absl::StatusOr<ShardAssignment> CoordinatorClient::NextShard(absl::Duration time
   }
   ShardAssignment shard = std::move(shards_.front());
   shards_.pop_front();
-  cv_.notify_all();
+  if (shards_.size() <= refill_at_) cv_.notify_all();  // Note [Shard refill]
   return shard;
 }
 

@@ -51,7 +51,8 @@ class CoordinatorClient {
   absl::Status Shutdown(const std::string& reason);
   absl::StatusOr<HeartbeatResponse::Action> Heartbeat(int64_t step);
 
-  // Starts reading this rank's shards from from_step, keeping up to `buffered` ahead.
+  // Starts reading this rank's shards from from_step, keeping up to `buffered` (>= 1) ahead;
+  // once full, the reader refills when half of them are taken (Note [Shard refill]).
   void StartShards(int64_t from_step, size_t buffered = 8);
   // The next shard; DeadlineExceeded if none arrives in time, Unavailable if the stream broke.
   absl::StatusOr<ShardAssignment> NextShard(absl::Duration timeout);
@@ -75,6 +76,7 @@ class CoordinatorClient {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<ShardAssignment> shards_;
+  size_t refill_at_ = 0;  // NextShard wakes the reader when shards_ drops to this many
   bool stream_ended_ = false;
   std::string stream_error_;
   bool stopping_ = false;
