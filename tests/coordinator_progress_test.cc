@@ -51,13 +51,21 @@ TEST(ProgressTest, TheLineNamesTheSlowestRankAndItsAllReduceWait) {
   EXPECT_EQ(progress.Summary().steps, 10);
 }
 
-TEST(ProgressTest, ARankWithNoStepsYetShowsNoWait) {
+TEST(ProgressTest, ARankWithoutStepsIsNotTheSlowest) {
   std::ostringstream out;
   Progress progress(2, 100, 50, 2, out, nullptr, absl::ZeroDuration());
   progress.Report(0, Report(0, 1, 0.004, 0.001));
   progress.Report(1, Report(-1, 0, 0, 0));
   progress.MaybePrint();
   EXPECT_NE(out.str().find("slowest rank 0 (4.00 ms/step, 25% all-reduce wait)"), std::string::npos) << out.str();
+}
+
+TEST(ProgressTest, AStepTimeOfZeroShowsNoWaitRatherThanNaN) {
+  std::ostringstream out;
+  Progress progress(1, 100, 50, 2, out, nullptr, absl::ZeroDuration());
+  progress.Report(0, Report(0, 1, 0, 0));  // a clock too coarse for the step
+  progress.MaybePrint();
+  EXPECT_NE(out.str().find("slowest rank 0 (0.00 ms/step, 0% all-reduce wait)"), std::string::npos) << out.str();
 }
 
 }  // namespace

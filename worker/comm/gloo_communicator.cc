@@ -62,14 +62,15 @@
 // Note [Pieces]
 // A registered all-reduce larger than GlooOptions.piece_bytes runs as several halving-doubling
 // all-reduces over consecutive pieces of the tensor, back to back in one Work. Measured, not
-// derived: over TCP loopback on this 2-core machine, two workers of 784-1024-10 at global batch
-// 256 (one 3.2 MB bucket) ran at a median 34.1k samples/s with the bucket whole and 37.1-39.0k
-// in 1 MiB pieces (four interleaved runs each, two rounds); 2 to 8 pieces all beat one, 4 was
-// the steadiest. The time goes to the kernel (about 2.4 ms of system time per rank per step
-// whole, 1.6 ms in pieces, in a pair of runs under time(1)); which part of the TCP path grows
-// faster than the message was not isolated. The default, 1 MiB, leaves buckets up to 1 MiB
-// (784-100-10's 318 KB) whole. Each piece is its own Gloo algorithm object with its own
-// buffers, built once at registration.
+// derived, over TCP loopback on this 2-core machine: two workers of 784-1024-10 at global batch
+// 256 (one 3.2 MB bucket), four interleaved runs of each variant per round, two rounds: whole,
+// medians 34.1k and 34.8k samples/s; in 1 MiB pieces (4), 37.1k and 39.8k; in 2, 3 and 7
+// pieces 36-39k. The ranges overlap (this machine swings by +-15%), the medians do not. Why
+// the kernel's TCP path costs more per byte for the whole bucket was not isolated: system time
+// under time(1) differed in one pair of runs and not in another. The default, 1 MiB, leaves
+// buckets up to 1 MiB (784-100-10's 318 KB) whole. Each piece is its own Gloo algorithm object
+// with its own buffers, built once at registration; a piece also never exceeds the int count
+// Gloo's algorithms take.
 #include "worker/comm/gloo_communicator.h"
 
 #include <signal.h>
@@ -81,6 +82,7 @@
 #include <chrono>
 #include <cstdint>
 #include <exception>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -312,10 +314,12 @@ struct RegisteredAllReduce {
   }
 };
 
-// How many near-equal pieces of at most piece_bytes (and at least one element each) `numel`
-// elements of element_size bytes make (Note [Pieces]).
+// How many near-equal pieces of at most piece_bytes (but at least one element, and at most
+// INT_MAX elements: Gloo counts in int) `numel` elements of element_size bytes make (Note
+// [Pieces]).
 int64_t PieceCount(int64_t numel, size_t element_size, int64_t piece_bytes) {
-  const int64_t per_piece = std::max<int64_t>(1, piece_bytes / static_cast<int64_t>(element_size));
+  const int64_t per_piece = std::clamp<int64_t>(piece_bytes / static_cast<int64_t>(element_size), 1,
+                                                std::numeric_limits<int>::max());
   return (numel + per_piece - 1) / per_piece;
 }
 
