@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/time/clock.h"
@@ -160,11 +161,15 @@ TEST(GlooCommunicatorTest, AsyncBucketsRunInIssueOrder) {
 
 // Registered all-reduces (the gradient buckets), whole and in pieces (Note [Pieces]): sizes
 // around the piece boundary, run twice each (the algorithm objects are reused), both dtypes.
+// Spinning on the bucket mesh (Note [Bucket mesh]) or not, whole or in pieces.
 TEST(GlooCommunicatorTest, RegisteredAllReducesSumWholeAndInPieces) {
   for (int world : {2, 3}) {
-    for (int64_t piece_bytes : {int64_t{1} << 20, int64_t{4096}, int64_t{1}}) {
+    for (auto [piece_bytes, busy_poll] : {std::pair{int64_t{1} << 20, true}, std::pair{int64_t{4096}, true},
+                                          std::pair{int64_t{1}, true}, std::pair{int64_t{1} << 20, false},
+                                          std::pair{int64_t{4096}, false}}) {
       GlooOptions options = Options();
       options.piece_bytes = piece_bytes;
+      options.busy_poll_buckets = busy_poll;
       std::vector<std::unique_ptr<Communicator>> comms = MakeGroup(world, options);
       ASSERT_TRUE(AllCreated(comms));
       const int64_t rank_sum = int64_t{world} * (world + 1) / 2;
@@ -175,8 +180,8 @@ TEST(GlooCommunicatorTest, RegisteredAllReducesSumWholeAndInPieces) {
         Communicator& comm = *comms[r];
         for (int64_t n : sizes) {
           for (DType dtype : {kFloat32, kFloat64}) {
-            SCOPED_TRACE(StrCat("rank ", r, " of ", world, ", pieces of ", piece_bytes, " bytes, ", n, " x ",
-                                DTypeName(dtype)));
+            SCOPED_TRACE(StrCat("rank ", r, " of ", world, ", pieces of ", piece_bytes, " bytes, ",
+                                busy_poll ? "spinning, " : "not spinning, ", n, " x ", DTypeName(dtype)));
             Tensor t = Make(n, dtype, [&](int64_t i) { return (r + 1) * Weight(i); });
             absl::StatusOr<int> handle = comm.RegisterAllReduce(t);
             ASSERT_OK(handle.status());

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Distributed training on loopback, real processes: the equivalence invariant (W = 1, 2, 3
 # workers, 3 with uneven shards, and 2 workers of 2 threads each, end with the parameters of
-# the standalone trainer after the same 20 steps over 2 epochs, within 1e-5 relative) and the bad-input paths (wrong job id or token, a worker
-# that never registers, an unreachable coordinator).
+# the standalone trainer after the same 20 steps over 2 epochs, within 1e-5 relative; their
+# gradient buckets spin only where the ranks fit this machine's CPUs), resume, stop, a dead
+# worker, and the bad-input paths (wrong job id or token, a worker that never registers, an
+# unreachable coordinator).
 set -uo pipefail
 worker=$1 coordinator=$2 compare=$3
 tmp=${TEST_TMPDIR:-$(mktemp -d)}
@@ -45,6 +47,14 @@ for spec in 1x1 2x1 3x1 2x2; do
   out=$("$compare" "$(ls "$tmp/w$spec"/checkpoint-*.ckpt | tail -1)" "$reference" 1e-5) \
     || fail "W=$world, $threads thread(s) each, ended with other parameters than the standalone trainer: $out"
   echo "W=$world x $threads thread(s): $out"
+  # Gradient buckets spin only where the host's ranks fit its CPUs (Note [Spinning only where
+  # it fits] in worker/distributed.cc); nproc counts the CPUs of this process's affinity mask.
+  if [ $world -gt 1 ]; then
+    cpus=$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)
+    if [ $world -le $cpus ]; then how="spin while they wait"; else how="wait without spinning"; fi
+    n=$(cat "$tmp/w$spec"-r*.log | grep -c "^rank [0-9]*: gloo all-reduce on cpu; $world ranks on this host's $cpus CPUs\?: gradient buckets $how\$")
+    [ "$n" = "$world" ] || fail "W=$world on $cpus CPUs: expected $world ranks whose buckets $how: $(cat "$tmp/w$spec"-r*.log | grep all-reduce)"
+  fi
 done
 
 # Resume: a W=2 job killed (SIGKILL, all processes) after its first checkpoint and resumed
