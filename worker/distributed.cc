@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include <set>
@@ -154,6 +155,16 @@ std::string Hostname() {
   return name;
 }
 
+// Which machine this is, for ranks to tell who shares its CPUs and GPUs: the running kernel's
+// boot id (containers and network namespaces on one machine share it; two machines never do,
+// even where their host names agree), or the host name where it cannot be read.
+std::string MachineId() {
+  std::ifstream file("/proc/sys/kernel/random/boot_id");
+  std::string id;
+  if (std::getline(file, id) && !id.empty()) return id;
+  return Hostname();
+}
+
 // The CPUs this process may run on (its affinity mask, which taskset and cpusets narrow).
 int UsableCpus() {
   cpu_set_t set;
@@ -175,12 +186,12 @@ int UsableCpus() {
 //   W=4  spinning / not       5.4k /  41k                  3.3k / 13.3k
 // So a rank spins only where its host's ranks are no more than its CPUs. Threads per rank do
 // not count: a rank's compute threads are idle while it waits for its last bucket (W=2 of 2
-// threads each, 784-1024-10: 34-35k spinning, 18-25k not). Every rank publishes its host and
+// threads each, 784-1024-10: 34-35k spinning, 18-25k not). Every rank publishes its machine and
 // device in the store, which "auto" also needs to choose NCCL; ranks in network namespaces of
-// one machine share its host name, and its CPUs.
+// one machine, and containers, share its kernel, hence its boot id (MachineId), and its CPUs.
 
 // The communicator for this rank's device and the job's comm_backend. "auto" picks NCCL when
-// every rank trains on a GPU of its own (ranks publish host and GPU in the store and compare),
+// every rank trains on a GPU of its own (ranks publish machine and GPU in the store and compare),
 // and Gloo otherwise: NCCL refuses two ranks on one GPU, and takes no CPU tensors.
 absl::StatusOr<std::unique_ptr<comm::Communicator>> CreateCommunicator(const JobConfig& config,
                                                                        const DistributedOptions& options,
@@ -198,10 +209,10 @@ absl::StatusOr<std::unique_ptr<comm::Communicator>> CreateCommunicator(const Job
                                         {.timeout = options.collective_timeout});
   };
   if (backend == "nccl") return nccl();
-  // Which ranks share this host, and whether each has a GPU of its own.
+  // Which ranks share this machine, and whether each has a GPU of its own.
   absl::StatusOr<std::string> id = device.is_cuda() ? cuda::PciBusId(device.index) : std::string("cpu");
   if (!id.ok()) return id.status();
-  const std::string host = Hostname();
+  const std::string host = MachineId();
   if (absl::Status s = store.Set(absl::StrCat("device/", rank), absl::StrCat(host, "/", *id)); !s.ok()) return s;
   std::set<std::string> seen;
   bool own_gpus = true;
