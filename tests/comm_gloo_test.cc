@@ -313,12 +313,16 @@ TEST(GlooFaultTest, HungPeerTimesOutWithDeadlineExceeded) {
   EXPECT_LT(elapsed, absl::Seconds(4));
 }
 
-// The gradient buckets' own mesh (busy-polling pairs, Note [Bucket mesh]) keeps the deadlines:
-// a peer that never runs its bucket, or one that has left, fails the bucket within the timeout.
+// Gradient buckets keep the deadlines, on their own mesh (busy-polling pairs, Note [Bucket
+// mesh]) or on the ordinary one (where a host's ranks outnumber its CPUs): a peer that never
+// runs its bucket, or one that has left, fails the bucket within the timeout.
 TEST(GlooFaultTest, RegisteredAllReduceWithAHungOrDeadPeerFailsWithinTheTimeout) {
-  for (bool peer_leaves : {false, true}) {
-    SCOPED_TRACE(peer_leaves ? "peer leaves" : "peer hangs");
-    std::vector<std::unique_ptr<Communicator>> comms = MakeGroup(2, Options(absl::Seconds(1)));
+  for (auto [peer_leaves, busy_poll] : {std::pair{false, true}, std::pair{true, true}, std::pair{false, false},
+                                        std::pair{true, false}}) {
+    SCOPED_TRACE(StrCat(peer_leaves ? "peer leaves" : "peer hangs", busy_poll ? ", spinning" : ", not spinning"));
+    GlooOptions options = Options(absl::Seconds(1));
+    options.busy_poll_buckets = busy_poll;
+    std::vector<std::unique_ptr<Communicator>> comms = MakeGroup(2, options);
     ASSERT_TRUE(AllCreated(comms));
     Tensor mine = ones({1000}), theirs = ones({1000});
     absl::StatusOr<int> handle, their_handle;
