@@ -53,6 +53,7 @@ TEST(ReducerTest, BucketsAreReverseOrderedViewsWithASmallFirstOne) {
     // First bucket up to 40 bytes, then up to 200: float64 elements are 8 bytes.
     Reducer reducer(c, {.bucket_bytes = 200, .first_bucket_bytes = 40, .timeout = absl::Seconds(10)});
     ASSERT_OK(reducer.Attach(params));
+    EXPECT_TRUE(reducer.ChangesGradients());
     std::vector<std::vector<int>> layout = reducer.bucket_layout();
     ASSERT_GE(layout.size(), 3u);
     EXPECT_EQ(layout.front().front(), 5);  // the last parameter first
@@ -102,6 +103,7 @@ TEST(ReducerTest, AloneItLeavesTheGradientsAloneAndKeepsItsOwnStopVote) {
     Reducer reducer(c, {.timeout = absl::Seconds(10)});
     ASSERT_OK(reducer.Attach(params));
     EXPECT_TRUE(reducer.bucket_layout().empty());
+    EXPECT_FALSE(reducer.ChangesGradients());  // the trainer may update before Finish
     for (size_t i = 0; i < params.size(); ++i) {
       EXPECT_EQ(params[i].grad().defined(), grads_before[i].defined()) << "parameter " << i;
     }

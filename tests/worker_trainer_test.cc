@@ -206,6 +206,48 @@ TEST(TrainerTest, TheUpdateOnTheBackwardsLanesEqualsTheUpdateAfterwards) {
   }
 }
 
+// A sync of one replica (the Reducer at world size 1) changes no gradient: the lanes update in
+// the backward's run as with no sync, and Finish runs once per step, after the update.
+class Alone : public GradientSync {
+ public:
+  absl::Status Attach(const std::vector<Tensor>& params) override {
+    params_ = params;
+    return absl::OkStatus();
+  }
+  absl::Status Finish() override {
+    seen.push_back(params_[0].clone());
+    return absl::OkStatus();
+  }
+  bool ChangesGradients() const override { return false; }
+
+  std::vector<Tensor> seen;  // parameter 0 at each Finish
+
+ private:
+  std::vector<Tensor> params_;
+};
+
+TEST(TrainerTest, ASyncThatChangesNoGradientLetsTheLanesUpdateInTheBackwardsRun) {
+  data::Dataset d = Synthetic(64);
+  for (const std::string split_kind : {"features", "batch"}) {
+    auto plain = Trainer::Create(ThreadedConfig(2, split_kind), 20, 4).value();
+    auto alone = Trainer::Create(ThreadedConfig(2, split_kind), 20, 4).value();
+    Alone sync;
+    ASSERT_TRUE(alone->SetGradientSync(&sync).ok());
+    for (int i = 0; i < 3; ++i) {
+      const std::vector<int64_t> batch = Range(10 * i, 10 * i + 12);
+      absl::StatusOr<double> a = plain->Step(d, batch, 12);
+      absl::StatusOr<double> b = alone->Step(d, batch, 12);
+      ASSERT_TRUE(a.ok() && b.ok()) << split_kind;
+      EXPECT_EQ(*a, *b) << split_kind << ", step " << i;
+      ASSERT_EQ(sync.seen.size(), static_cast<size_t>(i + 1)) << split_kind;
+      // Finish saw this step's update already made.
+      EXPECT_TRUE(sync.seen.back().equal(alone->model().parameters()[0])) << split_kind << ", step " << i;
+    }
+    std::vector<Tensor> pa = plain->model().parameters(), pb = alone->model().parameters();
+    for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(pa[i].equal(pb[i])) << split_kind << ", parameter " << i;
+  }
+}
+
 TEST(TrainerTest, AutoSplitsByFeaturesWhereTheModelSuitsItElseByBatch) {
   EXPECT_EQ(Trainer::Create(ThreadedConfig(2, "auto"), 20, 4).value()->thread_split(), "features");
   JobConfig deep = ThreadedConfig(2, "auto");  // most weights after the first two layers

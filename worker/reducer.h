@@ -40,6 +40,8 @@ class Reducer final : public GradientSync {
 
   absl::Status Attach(const std::vector<Tensor>& params) override;
   absl::Status Finish() override;
+  // Alone (world size 1) there is nothing to sum.
+  bool ChangesGradients() const override { return comm_.world_size() > 1; }
 
   // Parameter indices per bucket, in launch order (for tests and logs); none at world size 1.
   std::vector<std::vector<int>> bucket_layout() const;

@@ -164,24 +164,33 @@ absl::StatusOr<double> Trainer::StepOn(const Tensor& x, const Tensor& y, int64_t
 }
 
 // Note [Update on the lanes]
-// With no gradient sync between the backward and the update (one process), the lanes run the
-// optimizer's parts right after the backward, in the same Lanes::Run: one hand-off to the lane
-// threads per step instead of two, and each lane updates weights its core has just touched.
-// The split's backward replaces every .grad (LaneSplit), so no ZeroGrad is needed after it;
-// Sgd::Step takes the .grad tensors before the backward writes them in place.
+// With nothing between the backward and the update that changes the gradients (one process,
+// or a GradientSync of one replica), the lanes run the optimizer's parts right after the
+// backward, in the same Lanes::Run: one hand-off to the lane threads per step instead of two,
+// and each lane updates weights its core has just touched. Such a sync's Finish runs after the
+// update (at world size 1 the Reducer only settles the stop vote there). The split's backward
+// replaces every .grad (LaneSplit), so no ZeroGrad is needed after it; Sgd::Step takes the
+// .grad tensors before the backward writes them in place.
 absl::StatusOr<double> Trainer::RunStep(int64_t global_batch, bool on_lanes,
                                         absl::FunctionRef<StepLoss(LaneSplit::Then then)> forward_backward) {
   try {
+    // Waits for the gradient sync, timed for the step reports.
+    auto finish_sync = [&]() -> absl::Status {
+      const absl::Time start = absl::Now();
+      absl::Status s = sync_->Finish();
+      last_sync_seconds_ = absl::ToDoubleSeconds(absl::Now() - start);
+      return s;
+    };
     StepLoss loss;
-    if (on_lanes && sync_ == nullptr) {
+    if (on_lanes && (sync_ == nullptr || !sync_->ChangesGradients())) {
       sgd_->Step(lane_split_->size(), [&](absl::FunctionRef<void(int)> part) { loss = forward_backward(part); });
+      if (sync_ != nullptr) {
+        if (absl::Status s = finish_sync(); !s.ok()) return s;
+      }
     } else {
       loss = forward_backward(std::nullopt);
       if (sync_ != nullptr) {
-        const absl::Time start = absl::Now();
-        absl::Status s = sync_->Finish();
-        last_sync_seconds_ = absl::ToDoubleSeconds(absl::Now() - start);
-        if (!s.ok()) return s;
+        if (absl::Status s = finish_sync(); !s.ok()) return s;
       }
       if (on_lanes) {
         sgd_->Step(lane_split_->size(), [&](absl::FunctionRef<void(int)> part) { lane_split_->lanes().Run(part); });

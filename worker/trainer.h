@@ -42,6 +42,10 @@ class GradientSync {
   virtual absl::Status Attach(const std::vector<Tensor>& params) = 0;
   // Called after each backward; returns when every gradient is synchronised.
   virtual absl::Status Finish() = 0;
+  // False where Finish leaves the gradients as they are (a single replica): the trainer may
+  // then update on its lanes right after the backward and call Finish after the update
+  // (Note [Update on the lanes] in trainer.cc).
+  virtual bool ChangesGradients() const { return true; }
 };
 
 struct EvalResult {
