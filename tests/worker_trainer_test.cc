@@ -3,6 +3,7 @@
 // checkpoints restore everything, and resuming continues the same run.
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <numeric>
 
 #include "gtest/gtest.h"
@@ -184,26 +185,36 @@ TEST(TrainerTest, TwoOrThreeThreadsSplittingEachStepTrainAsOneThreadDoes) {
   }
 }
 
+// Trains two-lane trainers of each split side by side on the same 5 batches, one without a
+// GradientSync and one through the sync `make_sync` returns, and expects the same losses and,
+// at the end, bitwise-equal parameters. after_step(sync, trainer, step) checks more.
+template <typename Sync>
+void ExpectTheSameStepsWithAndWithout(const std::function<void(Sync&, Trainer&, int)>& after_step) {
+  data::Dataset d = Synthetic(64);
+  for (const std::string split_kind : {"features", "batch"}) {
+    SCOPED_TRACE(split_kind);
+    auto plain = Trainer::Create(ThreadedConfig(2, split_kind), 20, 4).value();
+    auto synced = Trainer::Create(ThreadedConfig(2, split_kind), 20, 4).value();
+    Sync sync;
+    ASSERT_TRUE(synced->SetGradientSync(&sync).ok());
+    for (int i = 0; i < 5; ++i) {
+      const std::vector<int64_t> batch = Range(10 * i, 10 * i + 12);
+      absl::StatusOr<double> a = plain->Step(d, batch, 12);
+      absl::StatusOr<double> b = synced->Step(d, batch, 12);
+      ASSERT_TRUE(a.ok() && b.ok());
+      EXPECT_EQ(*a, *b) << "step " << i;
+      after_step(sync, *synced, i);
+    }
+    std::vector<Tensor> pa = plain->model().parameters(), pb = synced->model().parameters();
+    for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(pa[i].equal(pb[i])) << "parameter " << i;
+  }
+}
+
 // Note [Update on the lanes] (worker/trainer.cc): with no GradientSync the split's lanes run
 // the optimizer's parts in the backward's run; with one, in a run of their own after Finish().
 // The arithmetic is the same, so the parameters (and momentum) agree to the bit.
 TEST(TrainerTest, TheUpdateOnTheBackwardsLanesEqualsTheUpdateAfterwards) {
-  data::Dataset d = Synthetic(64);
-  for (const std::string split_kind : {"features", "batch"}) {
-    auto fused = Trainer::Create(ThreadedConfig(2, split_kind), 20, 4).value();
-    auto apart = Trainer::Create(ThreadedConfig(2, split_kind), 20, 4).value();
-    SumShards pass_through;
-    ASSERT_TRUE(apart->SetGradientSync(&pass_through).ok());
-    for (int i = 0; i < 5; ++i) {
-      const std::vector<int64_t> batch = Range(10 * i, 10 * i + 12);
-      absl::StatusOr<double> a = fused->Step(d, batch, 12);
-      absl::StatusOr<double> b = apart->Step(d, batch, 12);
-      ASSERT_TRUE(a.ok() && b.ok()) << split_kind;
-      EXPECT_EQ(*a, *b) << split_kind << ", step " << i;
-    }
-    std::vector<Tensor> pa = fused->model().parameters(), pb = apart->model().parameters();
-    for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(pa[i].equal(pb[i])) << split_kind << ", parameter " << i;
-  }
+  ExpectTheSameStepsWithAndWithout<SumShards>([](SumShards&, Trainer&, int) {});
 }
 
 // A sync of one replica (the Reducer at world size 1) changes no gradient: the lanes update in
@@ -227,25 +238,11 @@ class Alone : public GradientSync {
 };
 
 TEST(TrainerTest, ASyncThatChangesNoGradientLetsTheLanesUpdateInTheBackwardsRun) {
-  data::Dataset d = Synthetic(64);
-  for (const std::string split_kind : {"features", "batch"}) {
-    auto plain = Trainer::Create(ThreadedConfig(2, split_kind), 20, 4).value();
-    auto alone = Trainer::Create(ThreadedConfig(2, split_kind), 20, 4).value();
-    Alone sync;
-    ASSERT_TRUE(alone->SetGradientSync(&sync).ok());
-    for (int i = 0; i < 3; ++i) {
-      const std::vector<int64_t> batch = Range(10 * i, 10 * i + 12);
-      absl::StatusOr<double> a = plain->Step(d, batch, 12);
-      absl::StatusOr<double> b = alone->Step(d, batch, 12);
-      ASSERT_TRUE(a.ok() && b.ok()) << split_kind;
-      EXPECT_EQ(*a, *b) << split_kind << ", step " << i;
-      ASSERT_EQ(sync.seen.size(), static_cast<size_t>(i + 1)) << split_kind;
-      // Finish saw this step's update already made.
-      EXPECT_TRUE(sync.seen.back().equal(alone->model().parameters()[0])) << split_kind << ", step " << i;
-    }
-    std::vector<Tensor> pa = plain->model().parameters(), pb = alone->model().parameters();
-    for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(pa[i].equal(pb[i])) << split_kind << ", parameter " << i;
-  }
+  ExpectTheSameStepsWithAndWithout<Alone>([](Alone& sync, Trainer& trainer, int step) {
+    ASSERT_EQ(sync.seen.size(), static_cast<size_t>(step + 1));
+    // Finish saw this step's update already made.
+    EXPECT_TRUE(sync.seen.back().equal(trainer.model().parameters()[0])) << "step " << step;
+  });
 }
 
 TEST(TrainerTest, AutoSplitsByFeaturesWhereTheModelSuitsItElseByBatch) {
