@@ -161,7 +161,7 @@ TEST(GlooCommunicatorTest, AsyncBucketsRunInIssueOrder) {
 
 // Registered all-reduces (the gradient buckets), whole and in pieces (Note [Pieces]): sizes
 // around the piece boundary, run twice each (the algorithm objects are reused), both dtypes.
-// Spinning on the bucket mesh (Note [Bucket mesh]) or not, whole or in pieces.
+// Spinning on the bucket mesh (Note [Bucket mesh]) or blocking, whole or in pieces.
 TEST(GlooCommunicatorTest, RegisteredAllReducesSumWholeAndInPieces) {
   for (int world : {2, 3}) {
     for (auto [piece_bytes, busy_poll] : {std::pair{int64_t{1} << 20, true}, std::pair{int64_t{4096}, true},
@@ -313,9 +313,9 @@ TEST(GlooFaultTest, HungPeerTimesOutWithDeadlineExceeded) {
   EXPECT_LT(elapsed, absl::Seconds(4));
 }
 
-// Gradient buckets keep the deadlines, on their own mesh (busy-polling pairs, Note [Bucket
-// mesh]) or on the ordinary one (where a host's ranks outnumber its CPUs): a peer that never
-// runs its bucket, or one that has left, fails the bucket within the timeout.
+// Gradient buckets keep the deadlines on their own mesh (Note [Bucket mesh]), spinning or
+// blocked in recv (where a host's ranks outnumber its CPUs): a peer that never runs its
+// bucket, or one that has left, fails the bucket within the timeout.
 TEST(GlooFaultTest, RegisteredAllReduceWithAHungOrDeadPeerFailsWithinTheTimeout) {
   for (auto [peer_leaves, busy_poll] : {std::pair{false, true}, std::pair{true, true}, std::pair{false, false},
                                         std::pair{true, false}}) {

@@ -174,21 +174,23 @@ int UsableCpus() {
 }
 
 // Note [Spinning only where it fits]
-// Gloo's bucket all-reduces spin while they wait for a peer (Note [Bucket mesh] in
-// worker/comm/gloo_communicator.cc): the fastest way when every rank of a host has a CPU to
-// itself, a collapse when they do not. Then the spinning ranks hold every CPU while the rank
-// whose bytes they wait for waits for one, until the kernel preempts a spinner. Measured on
-// this 2-CPU machine (a coordinator and W one-thread workers over loopback, one epoch of
-// Fashion-MNIST, samples/s):
-//                          784-100-10, batch 100      784-1024-10, batch 256
-//   W=2  spinning / not       174k / 105k                 39.2k / 23.2k
-//   W=3  spinning / not        17k /  53k                  6.8k / 16.9k
-//   W=4  spinning / not       5.4k /  41k                  3.3k / 13.3k
+// Gloo's bucket all-reduces can spin while they wait for a peer, or block in recv(2) (Note
+// [Bucket mesh] in worker/comm/gloo_communicator.cc). Spinning is the faster where every rank
+// of a host has a CPU to itself, and a collapse where they do not: then the spinning ranks hold
+// every CPU while the rank whose bytes they wait for waits for one, until the kernel preempts
+// a spinner. Measured on this 2-CPU machine (a coordinator and W one-thread workers over
+// loopback, one epoch of Fashion-MNIST, samples/s, two or three runs each):
+//                        784-100-10, batch 100         784-1024-10, batch 256
+//                        spinning     blocking         spinning      blocking
+//   W=2               195-215k     126-128k          36-40k        34-35k
+//   W=3                    17k      92-94k             6.8k      21.2-21.5k
+//   W=4                   5.4k      75-78k             3.3k      19.9-22.2k
 // So a rank spins only where its host's ranks are no more than its CPUs. Threads per rank do
 // not count: a rank's compute threads are idle while it waits for its last bucket (W=2 of 2
-// threads each, 784-1024-10: 34-35k spinning, 18-25k not). Every rank publishes its machine and
-// device in the store, which "auto" also needs to choose NCCL; ranks in network namespaces of
-// one machine, and containers, share its kernel, hence its boot id (MachineId), and its CPUs.
+// threads each: 784-1024-10 32-33k spinning, 28-31k blocking; 784-100-10 86-97k and 79-106k).
+// Every rank publishes its machine and device in the store, which "auto" also needs to choose
+// NCCL; ranks in network namespaces of one machine, and containers, share its kernel, hence
+// its boot id (MachineId), and its CPUs.
 
 // The communicator for this rank's device and the job's comm_backend. "auto" picks NCCL when
 // every rank trains on a GPU of its own (ranks publish machine and GPU in the store and compare),

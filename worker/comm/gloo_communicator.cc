@@ -10,8 +10,8 @@
 //   2. gloo::Context::closeConnections(): closes this rank's sockets of the ordinary mesh (a
 //      hard close with SO_LINGER 0), so peers blocked on this rank fail promptly with
 //      "Connection closed by peer" instead of waiting for their timeout. The bucket mesh
-//      (Note [Bucket mesh]) is left open: its sync pairs hold their lock through a spinning
-//      read, so closing them could hold Abort up to that read's timeout. A peer blocked in a
+//      (Note [Bucket mesh]) is left open: its sync pairs hold their lock through a read
+//      (spinning or blocked), so closing them could hold Abort up to that read's timeout. A peer blocked in a
 //      gradient bucket's all-reduce with this rank therefore fails at its collective timeout,
 //      not at once.
 // The collective that was running on this rank's own thread may still sit in Gloo until its
@@ -49,14 +49,20 @@
 // Note [Bucket mesh]
 // Gloo's TCP pairs normally hand every receive to the device's event-loop thread, which then
 // wakes the thread waiting for it: two thread hand-offs per message, expensive when every core
-// is busy (two workers on two cores). A pair in sync mode with busy polling instead lets the
-// thread that runs the collective read the socket itself, spinning. Sync pairs take only
-// bound buffers, which Gloo's halving-doubling all-reduce uses and broadcast does not, so the
-// registered all-reduces (the gradient buckets, every step) get a mesh of their own in that
-// mode, and every other collective keeps the ordinary one. Measured on 2 cores, 2 workers,
-// Fashion-MNIST: 784-100-10 batch 100 from 58k to 86k samples/s, 784-1024-10 batch 256 from
-// 20.4k to 25.9k. A dead peer still fails the read (the connection closes), and the caller's
-// deadline (Work::Wait) does not depend on the spinning thread; Abort does not close this mesh
+// is busy. A pair in sync mode instead lets the thread that runs the collective read the
+// socket itself: spinning (busy polling), or blocked in recv(2). Sync pairs take only bound
+// buffers, which Gloo's halving-doubling all-reduce uses and broadcast does not, so the
+// registered all-reduces (the gradient buckets, every step) get a mesh of their own in sync
+// mode, and every other collective keeps the ordinary one. Measured on 2 cores, Fashion-MNIST:
+//   - 2 workers, spinning against the event loop: 784-100-10 batch 100 from 58k to 86k
+//     samples/s, 784-1024-10 batch 256 from 20.4k to 25.9k (before Note [Pieces]);
+//   - 3 and 4 workers (more than the cores, where spinning collapses: Note [Spinning only
+//     where it fits] in worker/distributed.cc), blocked in recv against the event loop, one
+//     epoch, two runs each: 784-100-10 from 64-67k to 98-107k (W=3) and from 43-44k to 75-79k
+//     (W=4); 784-1024-10 from 17.4-17.8k to 22.6-22.9k and from 12.9-13.9k to 21.4-21.6k.
+// With 2 workers on 2 cores, spinning beats blocking (34k against 28k on 784-1024-10, before
+// Note [Pieces]). A dead peer still fails the read (the connection closes), and the caller's
+// deadline (Work::Wait) does not depend on the reading thread; Abort does not close this mesh
 // (Note [Abort]).
 //
 // Note [Pieces]
@@ -326,7 +332,7 @@ int64_t PieceCount(int64_t numel, size_t element_size, int64_t piece_bytes) {
 // What the collectives use, shared by the communicator and its communication thread (which
 // may outlive it after an abort; see OpQueue).
 struct GlooState {
-  // The second mesh of Note [Bucket mesh] (null when disabled): registered all-reduces only.
+  // The second mesh of Note [Bucket mesh] (null at world size 1): registered all-reduces only.
   std::shared_ptr<gloo::Context> bucket_context;
   std::shared_ptr<gloo::rendezvous::Context> context;
   std::chrono::milliseconds timeout;  // of each collective
@@ -583,12 +589,12 @@ absl::StatusOr<std::unique_ptr<Communicator>> CreateGlooCommunicator(
   };
   ASSIGN_OR_RETURN(std::shared_ptr<gloo::rendezvous::Context> context, connect(store, "connecting to the other ranks"));
   auto state = std::make_shared<GlooState>();
-  if (options.busy_poll_buckets && world_size > 1) {  // Note [Bucket mesh]
+  if (world_size > 1) {  // Note [Bucket mesh]
     PrefixStore bucket_store(store, "buckets");
     ASSIGN_OR_RETURN(std::shared_ptr<gloo::rendezvous::Context> bucket_context,
                      connect(bucket_store, "connecting the bucket mesh"));
     for (int peer = 0; peer < world_size; ++peer) {
-      if (peer != rank) bucket_context->getPair(peer)->setSync(/*sync=*/true, /*busyPoll=*/true);
+      if (peer != rank) bucket_context->getPair(peer)->setSync(/*sync=*/true, options.busy_poll_buckets);
     }
     state->bucket_context = std::move(bucket_context);
   }

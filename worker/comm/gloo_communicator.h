@@ -61,10 +61,10 @@ struct GlooOptions {
   // Bound on the rendezvous (waiting for each peer's address) and on each collective.
   absl::Duration timeout = absl::Seconds(30);
   // Registered all-reduces (gradient buckets) run over a second set of connections whose
-  // reads are made by the communication thread itself, spinning (Note [Bucket mesh] in the
-  // .cc): faster per step, at the price of a busy core while a bucket is in flight. A disaster
-  // where a host has more ranks than CPUs: the worker turns it off there (Note [Spinning only
-  // where it fits] in worker/distributed.cc).
+  // reads are made by the communication thread itself (Note [Bucket mesh] in the .cc). With
+  // this set it spins while it waits: faster per step, at the price of a busy core while a
+  // bucket is in flight, and a disaster where a host has more ranks than CPUs, where the worker
+  // clears it (Note [Spinning only where it fits] in worker/distributed.cc). Unset, it blocks.
   bool busy_poll_buckets = true;
   // A registered all-reduce larger than this runs in near-equal pieces of at most this many
   // bytes, one after another (Note [Pieces] in the .cc): cheaper per byte over TCP loopback.
