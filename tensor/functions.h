@@ -130,7 +130,8 @@ Tensor& mm(const Tensor& a, const Tensor& b, Tensor& out);
 Tensor matmul(const Tensor& a, const Tensor& b);
 Tensor dot(const Tensor& a, const Tensor& b);  // 1-D x 1-D -> 0-dim
 
-// Threads the math may use (torch.set_num_threads); 0 means one per core.
+// Threads the math may use (torch.set_num_threads); 0 means one per CPU this process may use
+// (UsableCpus, common/machine.h).
 void set_num_threads(int threads);
 // Whether float32 matrix products on CUDA may use TF32 tensor cores
 // (torch.backends.cuda.matmul.allow_tf32); false by default: full FP32.

@@ -1,7 +1,7 @@
 // mm, matmul and dot over the GEMM kernel.
-#include <thread>
 #include <utility>
 
+#include "common/machine.h"
 #include "tensor/backward_util.h"
 #include "tensor/functions.h"
 #include "tensor/ops/kernels.h"
@@ -156,7 +156,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 
 void set_num_threads(int threads) {
   TENSOR_CHECK(threads >= 0, "set_num_threads: expected a count >= 0, got ", threads);
-  ops::SetBlasThreads(threads == 0 ? static_cast<int>(std::thread::hardware_concurrency()) : threads);
+  ops::SetBlasThreads(threads == 0 ? UsableCpus() : threads);
 }
 
 int get_num_threads() { return ops::BlasThreads(); }

@@ -22,6 +22,7 @@
 #include "gtest/gtest.h"
 #include "tests/status_testing.h"
 #include "tests/test_util.h"
+#include "common/machine.h"
 #include "tensor/functions.h"
 #include "worker/comm/communicator.h"
 #include "worker/comm/gloo_communicator.h"
@@ -166,7 +167,7 @@ TEST(GlooCommunicatorTest, RegisteredAllReducesSumWholeAndInPieces) {
   for (int world : {2, 3}) {
     for (auto [piece_bytes, busy_poll] : {std::pair{int64_t{1} << 20, true}, std::pair{int64_t{4096}, true},
                                           std::pair{int64_t{1}, true}, std::pair{int64_t{1} << 20, false},
-                                          std::pair{int64_t{4096}, false}}) {
+                                          std::pair{int64_t{65536}, false}}) {
       GlooOptions options = Options();
       options.piece_bytes = piece_bytes;
       options.busy_poll_buckets = busy_poll;
@@ -197,6 +198,29 @@ TEST(GlooCommunicatorTest, RegisteredAllReducesSumWholeAndInPieces) {
       });
     }
   }
+}
+
+// Unless GlooOptions says, the ranks of one machine (here threads of one process) spin on
+// their buckets only where they are no more than its CPUs, and say so (Note [Spinning only
+// where it fits]); on this 2-CPU machine W=2 spins and W=3 blocks. Told, they do as told.
+TEST(GlooCommunicatorTest, RanksSpinOnBucketsOnlyWhereTheyFitTheMachinesCpus) {
+  const int cpus = UsableCpus();
+  for (int world : {2, 3}) {
+    SCOPED_TRACE(StrCat(world, " ranks on ", cpus, " CPUs"));
+    std::vector<std::unique_ptr<Communicator>> comms = MakeGroup(world);
+    ASSERT_TRUE(AllCreated(comms));
+    const std::string how = world <= cpus ? "spin while they wait" : "wait without spinning";
+    for (const auto& comm : comms) {
+      EXPECT_EQ(comm->details(),
+                StrCat(world, " ranks on this machine's ", cpus, cpus == 1 ? " CPU" : " CPUs", ": gradient buckets ", how));
+    }
+  }
+  GlooOptions told = Options();
+  told.busy_poll_buckets = false;
+  std::vector<std::unique_ptr<Communicator>> comms = MakeGroup(2, told);
+  ASSERT_TRUE(AllCreated(comms));
+  EXPECT_EQ(comms[0]->details(), "gradient buckets wait without spinning");
+  EXPECT_EQ(MakeGroup(1)[0]->details(), "") << "alone: no buckets to wait for";
 }
 
 TEST(GlooCommunicatorTest, WorldSizeOneNeedsNoPeer) {
@@ -314,7 +338,7 @@ TEST(GlooFaultTest, HungPeerTimesOutWithDeadlineExceeded) {
 }
 
 // Gradient buckets keep the deadlines on their own mesh (Note [Bucket mesh]), spinning or
-// blocked in recv (where a host's ranks outnumber its CPUs): a peer that never runs its
+// blocked in recv (where a machine's ranks outnumber its CPUs): a peer that never runs its
 // bucket, or one that has left, fails the bucket within the timeout.
 TEST(GlooFaultTest, RegisteredAllReduceWithAHungOrDeadPeerFailsWithinTheTimeout) {
   for (auto [peer_leaves, busy_poll] : {std::pair{false, true}, std::pair{true, true}, std::pair{false, false},

@@ -47,12 +47,13 @@ for spec in 1x1 2x1 3x1 2x2; do
   out=$("$compare" "$(ls "$tmp/w$spec"/checkpoint-*.ckpt | tail -1)" "$reference" 1e-5) \
     || fail "W=$world, $threads thread(s) each, ended with other parameters than the standalone trainer: $out"
   echo "W=$world x $threads thread(s): $out"
-  # Gradient buckets spin only where the host's ranks fit its CPUs (Note [Spinning only where
-  # it fits] in worker/distributed.cc); nproc counts the CPUs of this process's affinity mask.
+  # Gradient buckets spin only where the machine's ranks fit its CPUs (Note [Spinning only
+  # where it fits] in worker/comm/gloo_communicator.cc); nproc counts the CPUs of this
+  # process's affinity mask.
   if [ $world -gt 1 ]; then
     cpus=$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)
     if [ $world -le $cpus ]; then how="spin while they wait"; else how="wait without spinning"; fi
-    n=$(cat "$tmp/w$spec"-r*.log | grep -c "^rank [0-9]*: gloo all-reduce on cpu; $world ranks on this host's $cpus CPUs\?: gradient buckets $how\$")
+    n=$(cat "$tmp/w$spec"-r*.log | grep -c "^rank [0-9]*: gloo all-reduce on cpu; $world ranks on this machine's $cpus CPUs\?: gradient buckets $how\$")
     [ "$n" = "$world" ] || fail "W=$world on $cpus CPUs: expected $world ranks whose buckets $how: $(cat "$tmp/w$spec"-r*.log | grep all-reduce)"
   fi
 done

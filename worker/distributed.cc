@@ -1,13 +1,10 @@
 #include "worker/distributed.h"
 
-#include <sched.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <thread>
 
 #include <set>
@@ -15,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/machine.h"
 #include "tensor/autograd/graph.h"
 #include "tensor/data/dataset.h"
 #include "tensor/cuda/context.h"
@@ -155,46 +153,10 @@ std::string Hostname() {
   return name;
 }
 
-// Which machine this is, for ranks to tell who shares its CPUs and GPUs: the running kernel's
-// boot id (containers and network namespaces on one machine share it; two machines never do,
-// even where their host names agree), or the host name where it cannot be read.
-std::string MachineId() {
-  std::ifstream file("/proc/sys/kernel/random/boot_id");
-  std::string id;
-  if (std::getline(file, id) && !id.empty()) return id;
-  return Hostname();
-}
-
-// The CPUs this process may run on (its affinity mask, which taskset and cpusets narrow).
-int UsableCpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
-
-// Note [Spinning only where it fits]
-// Gloo's bucket all-reduces can spin while they wait for a peer, or block in recv(2) (Note
-// [Bucket mesh] in worker/comm/gloo_communicator.cc). Spinning is the faster where every rank
-// of a host has a CPU to itself, and a collapse where they do not: then the spinning ranks hold
-// every CPU while the rank whose bytes they wait for waits for one, until the kernel preempts
-// a spinner. Measured on this 2-CPU machine (a coordinator and W one-thread workers over
-// loopback, one epoch of Fashion-MNIST, samples/s, two or three runs each):
-//                        784-100-10, batch 100         784-1024-10, batch 256
-//                        spinning     blocking         spinning      blocking
-//   W=2               195-215k     126-128k          36-40k        34-35k
-//   W=3                    17k      92-94k             6.8k      21.2-21.5k
-//   W=4                   5.4k      75-78k             3.3k      19.9-22.2k
-// So a rank spins only where its host's ranks are no more than its CPUs. Threads per rank do
-// not count: a rank's compute threads are idle while it waits for its last bucket (W=2 of 2
-// threads each: 784-1024-10 32-33k spinning, 28-31k blocking; 784-100-10 86-97k and 79-106k).
-// Every rank publishes its machine and device in the store, which "auto" also needs to choose
-// NCCL; ranks in network namespaces of one machine, and containers, share its kernel, hence
-// its boot id (MachineId), and its CPUs.
-
 // The communicator for this rank's device and the job's comm_backend. "auto" picks NCCL when
-// every rank trains on a GPU of its own (ranks publish machine and GPU in the store and compare),
-// and Gloo otherwise: NCCL refuses two ranks on one GPU, and takes no CPU tensors.
+// every rank trains on a GPU of its own (ranks publish their MachineId and GPU in the store and
+// compare), and Gloo otherwise: NCCL refuses two ranks on one GPU, and takes no CPU tensors.
+// Logs the choice, with the backend's details (Gloo's Note [Spinning only where it fits]).
 absl::StatusOr<std::unique_ptr<comm::Communicator>> CreateCommunicator(const JobConfig& config,
                                                                        const DistributedOptions& options,
                                                                        comm::KeyValueStore& store, int rank,
@@ -204,43 +166,36 @@ absl::StatusOr<std::unique_ptr<comm::Communicator>> CreateCommunicator(const Job
     return absl::InvalidArgumentError(absl::StrCat("comm_backend nccl needs GPU workers; rank ", rank, " trains on ",
                                                    device.ToString(), " (use gloo or auto)"));
   }
-  auto nccl = [&]() -> absl::StatusOr<std::unique_ptr<comm::Communicator>> {
-    out << "rank " << rank << ": nccl all-reduce on " << device.ToString() << "\n";
+  if (backend == "auto") {
+    absl::StatusOr<std::string> id = device.is_cuda() ? cuda::PciBusId(device.index) : std::string("cpu");
+    if (!id.ok()) return id.status();
+    const std::string mine = absl::StrCat(MachineId(), "/", *id);
+    if (absl::Status s = store.Set(absl::StrCat("device/", rank), mine); !s.ok()) return s;
+    std::set<std::string> seen;
+    bool own_gpus = true;
+    for (int r = 0; r < world; ++r) {
+      absl::StatusOr<std::string> theirs = store.Get(absl::StrCat("device/", r), options.collective_timeout);
+      if (!theirs.ok()) return theirs.status();
+      own_gpus = own_gpus && !absl::EndsWith(*theirs, "/cpu") && seen.insert(*theirs).second;
+    }
+    backend = own_gpus ? "nccl" : "gloo";
+  }
+  absl::StatusOr<std::unique_ptr<comm::Communicator>> comm;
+  if (backend == "nccl") {
     comm::PrefixStore nccl_store(store, "nccl");
-    return comm::CreateNcclCommunicator(nccl_store, rank, world, device.index,
-                                        {.timeout = options.collective_timeout});
-  };
-  if (backend == "nccl") return nccl();
-  // Which ranks share this machine, and whether each has a GPU of its own.
-  absl::StatusOr<std::string> id = device.is_cuda() ? cuda::PciBusId(device.index) : std::string("cpu");
-  if (!id.ok()) return id.status();
-  const std::string host = MachineId();
-  if (absl::Status s = store.Set(absl::StrCat("device/", rank), absl::StrCat(host, "/", *id)); !s.ok()) return s;
-  std::set<std::string> seen;
-  bool own_gpus = true;
-  int ranks_here = 0;
-  for (int r = 0; r < world; ++r) {
-    absl::StatusOr<std::string> theirs = store.Get(absl::StrCat("device/", r), options.collective_timeout);
-    if (!theirs.ok()) return theirs.status();
-    own_gpus = own_gpus && !absl::EndsWith(*theirs, "/cpu") && seen.insert(*theirs).second;
-    if (theirs->substr(0, theirs->rfind('/')) == host) ++ranks_here;
+    comm = comm::CreateNcclCommunicator(nccl_store, rank, world, device.index, {.timeout = options.collective_timeout});
+  } else {
+    comm::PrefixStore gloo_store(store, "gloo");
+    comm::GlooOptions gloo_options;
+    gloo_options.hostname = options.comm_host;
+    gloo_options.timeout = options.collective_timeout;
+    comm = comm::CreateGlooCommunicator(gloo_store, rank, world, gloo_options);
   }
-  if (backend == "auto" && own_gpus) return nccl();
-  comm::PrefixStore gloo_store(store, "gloo");
-  comm::GlooOptions gloo_options;
-  gloo_options.hostname = options.comm_host;
-  gloo_options.timeout = options.collective_timeout;
-  const int cpus = UsableCpus();
-  gloo_options.busy_poll_buckets = ranks_here <= cpus;  // Note [Spinning only where it fits]
-  out << "rank " << rank << ": gloo all-reduce on " << device.ToString();
-  if (world > 1) {
-    out << "; " << ranks_here << (ranks_here == 1 ? " rank" : " ranks") << " on this host's " << cpus
-        << (cpus == 1 ? " CPU" : " CPUs")
-        << (gloo_options.busy_poll_buckets ? ": gradient buckets spin while they wait"
-                                           : ": gradient buckets wait without spinning");
-  }
+  if (!comm.ok()) return comm.status();
+  out << "rank " << rank << ": " << backend << " all-reduce on " << device.ToString();
+  if (const std::string details = (*comm)->details(); !details.empty()) out << "; " << details;
   out << "\n";
-  return comm::CreateGlooCommunicator(gloo_store, rank, world, gloo_options);
+  return comm;
 }
 
 }  // namespace

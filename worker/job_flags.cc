@@ -31,7 +31,7 @@ ABSL_FLAG(std::optional<uint64_t>, seed, std::nullopt, "seed for weights and shu
 ABSL_FLAG(std::optional<float>, normalize_mean, std::nullopt, "pixel normalisation mean (default 0)");
 ABSL_FLAG(std::optional<float>, normalize_std, std::nullopt, "pixel normalisation std (default 1)");
 ABSL_FLAG(std::optional<bool>, drop_last, std::nullopt, "drop a last partial batch (default false)");
-ABSL_FLAG(std::optional<int32_t>, threads, std::nullopt, "CPU threads for the math; 0 = one per core (default 1)");
+ABSL_FLAG(std::optional<int32_t>, threads, std::nullopt, "CPU threads for the math; 0 = one per CPU this process may use (default 1)");
 ABSL_FLAG(std::optional<std::string>, thread_split, std::nullopt,
           "with threads > 1, how they share a step: features (slices of the first layer's units), batch "
           "(slices of the batch's rows), auto (features where the model suits it, else batch) or gemm "

@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/machine.h"
 #include "tensor/autograd/graph.h"
 #include "tensor/nn/loss.h"
 #include "tensor/nn/state_dict.h"
@@ -66,8 +66,7 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const JobConfig& config
   for (int64_t h : HiddenSizes(config)) sizes.push_back(h);
   sizes.push_back(num_classes);
   // Several threads on the CPU: a lane each, with one BLAS thread (worker/lane_split.h).
-  const int threads = config.threads() == 0 ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))
-                                            : config.threads();
+  const int threads = config.threads() == 0 ? UsableCpus() : config.threads();
   std::string split = "none";  // resolved below to features, batch or gemm
   if (device.is_cpu() && threads > 1) {
     split = config.thread_split();
@@ -174,24 +173,20 @@ absl::StatusOr<double> Trainer::StepOn(const Tensor& x, const Tensor& y, int64_t
 absl::StatusOr<double> Trainer::RunStep(int64_t global_batch, bool on_lanes,
                                         absl::FunctionRef<StepLoss(LaneSplit::Then then)> forward_backward) {
   try {
-    // Waits for the gradient sync, timed for the step reports.
-    auto finish_sync = [&]() -> absl::Status {
+    const bool update_on_lanes = on_lanes && (sync_ == nullptr || !sync_->ChangesGradients());
+    StepLoss loss;
+    if (update_on_lanes) {
+      sgd_->Step(lane_split_->size(), [&](absl::FunctionRef<void(int)> part) { loss = forward_backward(part); });
+    } else {
+      loss = forward_backward(std::nullopt);
+    }
+    if (sync_ != nullptr) {
       const absl::Time start = absl::Now();
       absl::Status s = sync_->Finish();
       last_sync_seconds_ = absl::ToDoubleSeconds(absl::Now() - start);
-      return s;
-    };
-    StepLoss loss;
-    if (on_lanes && (sync_ == nullptr || !sync_->ChangesGradients())) {
-      sgd_->Step(lane_split_->size(), [&](absl::FunctionRef<void(int)> part) { loss = forward_backward(part); });
-      if (sync_ != nullptr) {
-        if (absl::Status s = finish_sync(); !s.ok()) return s;
-      }
-    } else {
-      loss = forward_backward(std::nullopt);
-      if (sync_ != nullptr) {
-        if (absl::Status s = finish_sync(); !s.ok()) return s;
-      }
+      if (!s.ok()) return s;
+    }
+    if (!update_on_lanes) {
       if (on_lanes) {
         sgd_->Step(lane_split_->size(), [&](absl::FunctionRef<void(int)> part) { lane_split_->lanes().Run(part); });
       } else {

@@ -13,7 +13,9 @@
 //   bazel run -c opt --config=opt //tools/bench:step_floor -- --hidden=1024 --batch=256
 //
 // Prints one JSON line per mode: the median over --repeats of the ms per step (each repeat
-// runs --steps steps after a warm-up) and the samples/s that gives at the global batch.
+// runs --steps steps after a warm-up), the samples/s that gives at the global batch, and how
+// the gradient buckets wait (spinning only where the ranks fit this machine's CPUs, as in the
+// trainer: Note [Spinning only where it fits] in worker/comm/gloo_communicator.cc).
 #include <cblas.h>
 
 #include <algorithm>
@@ -64,8 +66,9 @@ void Gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t 
   cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
 }
 
-// The median ms per step of rank 0; every rank runs the same loop in lock-step.
-double Run(Mode mode, int world, int64_t hidden, int64_t batch) {
+// The median ms per step of rank 0; every rank runs the same loop in lock-step. *details: how
+// rank 0's gradient buckets wait (Communicator::details()).
+double Run(Mode mode, int world, int64_t hidden, int64_t batch, std::string* details) {
   const int steps = absl::GetFlag(FLAGS_steps), repeats = absl::GetFlag(FLAGS_repeats);
   const int blocks = mode == Mode::kOverlapped ? absl::GetFlag(FLAGS_blocks) : 1;
   comm::InMemoryStore store;
@@ -132,7 +135,10 @@ double Run(Mode mode, int world, int64_t hidden, int64_t batch) {
         ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() /
                      steps);
       }
-      if (r == 0) rank0_ms = ms;
+      if (r == 0) {
+        rank0_ms = ms;
+        *details = (*comm)->details();
+      }
     });
   }
   for (std::thread& t : threads) t.join();
@@ -169,11 +175,12 @@ int main(int argc, char** argv) {
     }
   }
   for (const auto& [name, mode] : modes) {
-    const double ms = concord::Run(mode, world, hidden, batch);
+    std::string details;
+    const double ms = concord::Run(mode, world, hidden, batch, &details);
     std::printf("{\"mode\": \"%s\", \"world\": %d, \"hidden\": %ld, \"batch\": %ld, \"ms_per_step\": %.3f, "
-                "\"samples_per_sec\": %.0f}\n",
+                "\"samples_per_sec\": %.0f, \"buckets\": \"%s\"}\n",
                 name.c_str(), world, static_cast<long>(hidden), static_cast<long>(batch), ms,
-                static_cast<double>(batch) * 1000.0 / ms);
+                static_cast<double>(batch) * 1000.0 / ms, details.c_str());
     std::fflush(stdout);
   }
   return 0;

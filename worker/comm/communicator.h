@@ -65,6 +65,9 @@ class Communicator {
   // Where small tensors made only to be communicated (a flag, a checksum) should live: a
   // device every rank's backend takes without a copy. The CPU unless the backend says other.
   virtual Device home_device() const { return Device::Cpu(); }
+  // How this backend runs, for a worker's log line (e.g. Gloo's choice of Note [Spinning only
+  // where it fits]); empty where there is nothing to say.
+  virtual std::string details() const { return {}; }
 
   // t <- sum of t over all ranks, in place.
   virtual absl::Status AllReduceSum(Tensor& t) = 0;

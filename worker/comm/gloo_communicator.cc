@@ -57,13 +57,30 @@
 //   - 2 workers, spinning against the event loop: 784-100-10 batch 100 from 58k to 86k
 //     samples/s, 784-1024-10 batch 256 from 20.4k to 25.9k (before Note [Pieces]);
 //   - 3 and 4 workers (more than the cores, where spinning collapses: Note [Spinning only
-//     where it fits] in worker/distributed.cc), blocked in recv against the event loop, one
-//     epoch, two runs each: 784-100-10 from 64-67k to 98-107k (W=3) and from 43-44k to 75-79k
-//     (W=4); 784-1024-10 from 17.4-17.8k to 22.6-22.9k and from 12.9-13.9k to 21.4-21.6k.
+//     where it fits]), blocked in recv against the event loop, one epoch, two runs each:
+//     784-100-10 from 64-67k to 98-107k (W=3) and from 43-44k to 75-79k (W=4); 784-1024-10
+//     from 17.4-17.8k to 22.6-22.9k and from 12.9-13.9k to 21.4-21.6k.
 // With 2 workers on 2 cores, spinning beats blocking (34k against 28k on 784-1024-10, before
 // Note [Pieces]). A dead peer still fails the read (the connection closes), and the caller's
 // deadline (Work::Wait) does not depend on the reading thread; Abort does not close this mesh
 // (Note [Abort]).
+//
+// Note [Spinning only where it fits]
+// Spinning is the faster way for a bucket to wait where every rank of a machine has a CPU to
+// itself, and a collapse where they do not: then the spinning ranks hold every CPU while the
+// rank whose bytes they wait for waits for one, until the kernel preempts a spinner. Measured
+// on a 2-CPU machine (a coordinator and W one-thread workers over loopback, one epoch of
+// Fashion-MNIST, samples/s, two or three runs each):
+//                        784-100-10, batch 100         784-1024-10, batch 256
+//                        spinning     blocking         spinning      blocking
+//   W=2               195-215k     126-128k          36-40k        34-35k
+//   W=3                    17k      92-94k             6.8k      21.2-21.5k
+//   W=4                   5.4k      75-78k             3.3k      19.9-22.2k
+// So unless GlooOptions says otherwise, every rank publishes its MachineId in the store, and
+// a rank spins only where the ranks on its machine are no more than its CPUs (UsableCpus).
+// Threads per rank do not count: a rank's compute threads are idle while it waits for its
+// last bucket (W=2 of 2 threads each: 784-1024-10 32-33k spinning, 28-31k blocking;
+// 784-100-10 86-97k and 79-106k).
 //
 // Note [Pieces]
 // A registered all-reduce larger than GlooOptions.piece_bytes runs as several halving-doubling
@@ -109,6 +126,7 @@
 #include "gloo/math.h"
 #include "gloo/rendezvous/context.h"
 #include "gloo/transport/tcp/device.h"
+#include "common/machine.h"
 #include "common/status_macros.h"
 #include "tensor/cuda/context.h"
 #include "tensor/cuda/cuda_check.h"
@@ -338,6 +356,7 @@ struct GlooState {
   std::chrono::milliseconds timeout;  // of each collective
   int64_t piece_bytes;                // Note [Pieces]
   std::string owner;                  // "gloo rank 0 of 2", the start of every message
+  std::string details;                // how the buckets wait, for Communicator::details()
   // A fresh tag per collective, the same sequence on every rank (they issue the same
   // collectives in the same order), so a late message of a failed op never matches a later
   // one. Used on the communication thread only.
@@ -361,6 +380,7 @@ class GlooCommunicator final : public Communicator {
 
   int rank() const override { return rank_; }
   int world_size() const override { return world_size_; }
+  std::string details() const override { return state_->details; }
 
   absl::Status AllReduceSum(Tensor& t) override { return AllReduceSumAsync(t)->Wait(); }
 
@@ -538,6 +558,24 @@ class GlooCommunicator final : public Communicator {
   OpQueue queue_;  // last: stopped (joined, or detached after Abort) first
 };
 
+// How many of the world's ranks run on this machine: each publishes its MachineId under
+// "machine/RANK" and reads the others' (Note [Spinning only where it fits]).
+absl::StatusOr<int> RanksOnThisMachine(KeyValueStore& store, int rank, int world_size, absl::Duration timeout,
+                                       const std::string& owner) {
+  const std::string mine = MachineId();
+  auto failed = [&](const absl::Status& s) {
+    return absl::Status(s.code(), absl::StrCat(owner, ": comparing machines: ", s.message()));
+  };
+  if (absl::Status s = store.Set(absl::StrCat("machine/", rank), mine); !s.ok()) return failed(s);
+  int here = 0;
+  for (int r = 0; r < world_size; ++r) {
+    absl::StatusOr<std::string> theirs = store.Get(absl::StrCat("machine/", r), timeout);
+    if (!theirs.ok()) return failed(theirs.status());
+    if (*theirs == mine) ++here;
+  }
+  return here;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Communicator>> CreateGlooCommunicator(
@@ -590,11 +628,20 @@ absl::StatusOr<std::unique_ptr<Communicator>> CreateGlooCommunicator(
   ASSIGN_OR_RETURN(std::shared_ptr<gloo::rendezvous::Context> context, connect(store, "connecting to the other ranks"));
   auto state = std::make_shared<GlooState>();
   if (world_size > 1) {  // Note [Bucket mesh]
+    bool spin = options.busy_poll_buckets.value_or(true);
+    if (!options.busy_poll_buckets.has_value()) {  // Note [Spinning only where it fits]
+      ASSIGN_OR_RETURN(const int ranks_here, RanksOnThisMachine(store, rank, world_size, options.timeout, owner));
+      const int cpus = UsableCpus();
+      spin = ranks_here <= cpus;
+      state->details = absl::StrCat(ranks_here, ranks_here == 1 ? " rank" : " ranks", " on this machine's ", cpus,
+                                    cpus == 1 ? " CPU" : " CPUs", ": ");
+    }
+    absl::StrAppend(&state->details, spin ? "gradient buckets spin while they wait" : "gradient buckets wait without spinning");
     PrefixStore bucket_store(store, "buckets");
     ASSIGN_OR_RETURN(std::shared_ptr<gloo::rendezvous::Context> bucket_context,
                      connect(bucket_store, "connecting the bucket mesh"));
     for (int peer = 0; peer < world_size; ++peer) {
-      if (peer != rank) bucket_context->getPair(peer)->setSync(/*sync=*/true, options.busy_poll_buckets);
+      if (peer != rank) bucket_context->getPair(peer)->setSync(/*sync=*/true, /*busyPoll=*/spin);
     }
     state->bucket_context = std::move(bucket_context);
   }

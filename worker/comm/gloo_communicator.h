@@ -44,6 +44,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -61,11 +62,12 @@ struct GlooOptions {
   // Bound on the rendezvous (waiting for each peer's address) and on each collective.
   absl::Duration timeout = absl::Seconds(30);
   // Registered all-reduces (gradient buckets) run over a second set of connections whose
-  // reads are made by the communication thread itself (Note [Bucket mesh] in the .cc). With
-  // this set it spins while it waits: faster per step, at the price of a busy core while a
-  // bucket is in flight, and a disaster where a host has more ranks than CPUs, where the worker
-  // clears it (Note [Spinning only where it fits] in worker/distributed.cc). Unset, it blocks.
-  bool busy_poll_buckets = true;
+  // reads are made by the communication thread itself (Note [Bucket mesh] in the .cc), which
+  // either spins while it waits (true: faster per step, at the price of a busy core while a
+  // bucket is in flight) or blocks (false). Unset, the ranks compare machines (MachineId) and
+  // each spins only where the ranks on its machine are no more than its CPUs: spinning ranks
+  // that outnumber the CPUs starve the rank they wait for (Note [Spinning only where it fits]).
+  std::optional<bool> busy_poll_buckets;
   // A registered all-reduce larger than this runs in near-equal pieces of at most this many
   // bytes, one after another (Note [Pieces] in the .cc): cheaper per byte over TCP loopback.
   int64_t piece_bytes = int64_t{1} << 20;
