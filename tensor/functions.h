@@ -123,6 +123,11 @@ Tensor mm(const Tensor& a, const Tensor& b);  // [n, k] x [k, m] -> [n, m]
 // bias + a @ b, the bias [m] added to every row (torch.addmm with beta = alpha = 1): what a
 // linear layer computes, in one pass over the output on a GPU.
 Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b);
+// x @ weight^T + bias for x [n, in], weight [out, in], bias [out] or undefined: a linear layer
+// (torch.nn.functional.linear), rounded as addmm(bias, x, weight.t()). One autograd node whose
+// weight gradient is written straight into the weight's .grad where it may be (Note [Gradient
+// destinations] in tensor/autograd/graph.h): a bucket view, in data-parallel training.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
 // out = a @ b (out: [n, m], contiguous, a's dtype); reuses out's storage.
 Tensor& mm(const Tensor& a, const Tensor& b, Tensor& out);
 // 1-D x 1-D: dot; 2-D x 2-D: mm; 1-D/2-D mixes as torch.matmul; 3-D x 3-D or 3-D x 2-D:

@@ -87,6 +87,37 @@ Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b) {
   return out;
 }
 
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  TENSOR_CHECK(x.dim() == 2 && weight.dim() == 2 && x.shape()[1] == weight.shape()[1],
+               "linear: expected an input [N, in] and a weight [out, in], got ", ShapeToString(x.shape()), " and ",
+               ShapeToString(weight.shape()));
+  Tensor out;
+  {
+    autograd::NoGradGuard one_node;  // recorded below
+    out = bias.defined() ? addmm(bias, x, weight.t()) : mm(x, weight.t());
+  }
+  if (autograd::NeedsGrad({&x, &weight, &bias})) {
+    autograd::Record(out, "LinearBackward", {x, weight, bias},
+                     [x = x.detach(), w = weight.detach(), nx = x.requires_grad(), nw = weight.requires_grad(),
+                      nb = bias.defined() && bias.requires_grad()](const Tensor& g) {
+                       Tensor gx, gw, gb;
+                       if (nx) gx = mm(g, w);
+                       if (nw) {
+                         // dW = dY^T X, into the weight's .grad when it may (a bucket view).
+                         gw = autograd::GradientDestination(1);
+                         if (gw.defined()) {
+                           ops::Gemm(gw, g.t(), x);
+                         } else {
+                           gw = mm(g.t(), x);
+                         }
+                       }
+                       if (nb) gb = g.sum(0);
+                       return std::vector<Tensor>{gx, gw, gb};
+                     });
+  }
+  return out;
+}
+
 Tensor& mm(const Tensor& a, const Tensor& b, Tensor& out) {
   CheckMm(a, b);
   Shape shape{a.shape()[0], b.shape()[1]};

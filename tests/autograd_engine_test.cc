@@ -83,6 +83,65 @@ TEST(AutogradEngine, StaleGradAdoptsTheFreshGradientUnlessItIsShared) {
   EXPECT_TRUE(kept.equal(tensor({{12., 12.}, {4., 4.}}, kFloat64)));
 }
 
+// An identity op whose backward notes what GradientDestination(0) offers and, offered one,
+// writes the gradient there and returns it (as linear does with a weight's gradient).
+Tensor Probe(const Tensor& a, Tensor* offered) {
+  Tensor out = a.detach().clone();
+  autograd::Record(out, "Probe", {a}, [offered](const Tensor& g) {
+    *offered = autograd::GradientDestination(0);
+    if (!offered->defined()) return std::vector<Tensor>{g};
+    offered->copy_(g);
+    return std::vector<Tensor>{*offered};
+  });
+  return out;
+}
+
+// Note [Gradient destinations]: offered only a stale, contiguous .grad that one edge feeds.
+TEST(AutogradEngine, GradientDestinationIsAStaleGradThatOnlyThisEdgeFeeds) {
+  const Tensor g = tensor({1., 2., 3., 4.}, kFloat64).view({2, 2});
+  Tensor w = zeros({2, 2}, TensorOptions(kFloat64)).requires_grad_();
+  Tensor offered;
+  // No .grad yet: nothing offered (the fresh gradient is adopted instead).
+  Probe(w, &offered).backward(g);
+  EXPECT_FALSE(offered.defined());
+  EXPECT_TRUE(w.grad().equal(g));
+
+  // A stale view into a bucket: offered, written there, and marked current.
+  Tensor bucket = full({6}, 9.0, TensorOptions(kFloat64));
+  w.set_grad(bucket.narrow(0, 2, 4).view({2, 2}));
+  autograd::ZeroGrad({w});
+  Probe(w, &offered).backward(g);
+  ASSERT_TRUE(offered.defined());
+  EXPECT_EQ(offered.data<double>(), bucket.data<double>() + 2);
+  EXPECT_TRUE(bucket.equal(tensor({9., 9., 1., 2., 3., 4.}, kFloat64)));
+  EXPECT_TRUE(w.grad().equal(g));
+
+  // Current (not stale): nothing offered, the next gradient is added.
+  Probe(w, &offered).backward(g);
+  EXPECT_FALSE(offered.defined());
+  EXPECT_TRUE(w.grad().equal(g * 2));
+
+  // Two edges into the leaf (it would be summed with the other one): nothing offered.
+  autograd::ZeroGrad({w});
+  (Probe(w, &offered) + w * 10).backward(g);
+  EXPECT_FALSE(offered.defined());
+  EXPECT_TRUE(w.grad().equal(g * 11));
+
+  // A non-contiguous .grad: nothing offered, written in place as before.
+  Tensor other = zeros({2, 2}, TensorOptions(kFloat64));
+  w.set_grad(other.t());
+  autograd::ZeroGrad({w});
+  Probe(w, &offered).backward(g);
+  EXPECT_FALSE(offered.defined());
+  EXPECT_TRUE(other.equal(g.t()));
+
+  // Outside a backward, and for an input with no edge: nothing.
+  EXPECT_FALSE(autograd::GradientDestination(0).defined());
+  Tensor constant = zeros({2, 2}, TensorOptions(kFloat64));
+  Probe(constant + w, &offered).backward(g);  // the probe's input is not a leaf
+  EXPECT_FALSE(offered.defined());
+}
+
 TEST(AutogradEngine, DiamondSumsBothPaths) {
   // y = x*x + x*3 uses x twice; d/dx = 2x + 3.
   Tensor x = tensor({2.}, kFloat64).requires_grad_();

@@ -144,6 +144,9 @@ TEST(Gradcheck, LinearAlgebra) {
   ExpectGradcheck([](const Args& a) { return mm(a[0], a[1].t()); }, {Randn({3, 4}, 1), Randn({2, 4}, 2)});
   ExpectGradcheck([](const Args& a) { return addmm(a[0], a[1], a[2].t()); },
                   {Randn({2}, 3), Randn({3, 4}, 1), Randn({2, 4}, 2)});
+  ExpectGradcheck([](const Args& a) { return linear(a[0], a[1], a[2]); },
+                  {Randn({3, 4}, 1), Randn({2, 4}, 2), Randn({2}, 3)});
+  ExpectGradcheck([](const Args& a) { return linear(a[0], a[1]); }, {Randn({3, 4}, 4), Randn({2, 4}, 5)});
   ExpectGradcheck([](const Args& a) { return dot(a[0], a[1]); }, {Randn({5}, 3), Randn({5}, 4)});
   ExpectGradcheck([](const Args& a) { return matmul(a[0], a[1]); }, {Randn({4}, 5), Randn({4, 3}, 6)});
   ExpectGradcheck([](const Args& a) { return matmul(a[0], a[1]); }, {Randn({3, 4}, 7), Randn({4}, 8)});

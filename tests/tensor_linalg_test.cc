@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tensor/autograd/graph.h"
 #include "tensor/functions.h"
 #include "tensor/tensor.h"
 #include "tests/test_util.h"
@@ -231,6 +232,74 @@ TEST(LinalgTest, AddmmBadBiasNamesWhatWasExpected) {
   EXPECT_TRUE(ThrowsTensorError([&] { addmm(zeros({4}, kFloat64), a, b); },
                                 {"addmm: expected a bias of dtype float32, got float64"}));
   EXPECT_TRUE(ThrowsTensorError([&] { addmm(zeros({4}), a, zeros({2, 4})); }, {"mm: cannot multiply"}));
+}
+
+// ---- linear ------------------------------------------------------------------------------------
+
+TEST(LinalgTest, LinearIsAddmmWithTheWeightTransposedToTheBit) {
+  Generator gen(6);
+  Tensor bias = randn({48}, gen), x = randn({33, 80}, gen), w = randn({48, 80}, gen);
+  EXPECT_TRUE(linear(x, w, bias).equal(addmm(bias, x, w.t())));
+  EXPECT_TRUE(linear(x, w).equal(mm(x, w.t())));
+  EXPECT_TRUE(HasValues(linear(F64({1, 2, 3, 4}, {2, 2}), F64({1, 0, 0, 1, 1, 1}, {3, 2}), F64({10, -20, 30}, {3})),
+                        {2, 3}, {11, -18, 33, 13, -16, 37}));
+}
+
+TEST(LinalgTest, LinearGradientsAreAddmmsToTheBit) {
+  Generator gen(7);
+  Tensor bias = randn({4}, gen).requires_grad_(), x = randn({6, 3}, gen).requires_grad_();
+  Tensor w = randn({4, 3}, gen).requires_grad_();
+  Tensor g = randn({6, 4}, gen);
+  (linear(x, w, bias) * g).sum().backward();
+  Tensor gb = bias.grad().clone(), gx = x.grad().clone(), gw = w.grad().clone();
+  for (Tensor t : {bias, x, w}) t.grad().zero_();
+  (addmm(bias, x, w.t()) * g).sum().backward();
+  EXPECT_TRUE(gb.equal(bias.grad()));
+  EXPECT_TRUE(gx.equal(x.grad()));
+  EXPECT_TRUE(gw.equal(w.grad()));
+  EXPECT_TRUE(gw.is_contiguous()) << "the weight's gradient keeps the weight's layout";
+
+  // Without a bias, and with an input that needs no gradient.
+  Tensor w2 = randn({4, 3}, gen).requires_grad_(), x2 = randn({6, 3}, gen);
+  (linear(x2, w2) * g).sum().backward();
+  EXPECT_TRUE(w2.grad().allclose(mm(g.t(), x2), 1e-6, 1e-6));
+}
+
+// Note [Gradient destinations]: a weight whose .grad is a stale view into a flat bucket gets its
+// gradient written there by the GEMM itself. Seen from the bias's grad-ready hook, which fires
+// before the weight's (its AccumulateGrad is the later node): the weight's part of the bucket
+// already holds the new gradient. Copied in by the weight's AccumulateGrad instead, it would
+// still hold the old values there.
+TEST(LinalgTest, LinearWritesTheWeightGradientStraightIntoAStaleBucketView) {
+  Generator gen(8);
+  Tensor w = randn({4, 3}, gen).requires_grad_(), bias = randn({4}, gen).requires_grad_();
+  Tensor x = randn({5, 3}, gen), g = randn({5, 4}, gen);
+  Tensor bucket = full({16}, 7.0f);
+  w.set_grad(bucket.narrow(0, 0, 12).view({4, 3}));
+  bias.set_grad(bucket.narrow(0, 12, 4));
+  autograd::ZeroGrad({w, bias});
+  Tensor seen_by_bias_hook;
+  bias.register_grad_ready_hook([&](const Tensor&) { seen_by_bias_hook = bucket.narrow(0, 0, 12).clone(); });
+  (linear(x, w, bias) * g).sum().backward();
+  const Tensor expected = mm(g.t(), x);
+  ASSERT_TRUE(seen_by_bias_hook.defined());
+  EXPECT_TRUE(seen_by_bias_hook.view({4, 3}).allclose(expected, 1e-6, 1e-6))
+      << "the weight's gradient was not in the bucket before its AccumulateGrad ran";
+  EXPECT_EQ(w.grad().data<float>(), bucket.data<float>()) << "the .grad is still the bucket's view";
+  EXPECT_TRUE(w.grad().allclose(expected, 1e-6, 1e-6));
+  EXPECT_TRUE(bias.grad().allclose(g.sum(0), 1e-6, 1e-6));
+
+  // Not stale any more: the next backward adds to it (no destination is offered).
+  (linear(x, w, bias) * g).sum().backward();
+  EXPECT_TRUE(w.grad().allclose(expected * 2, 1e-5, 1e-5));
+}
+
+TEST(LinalgTest, LinearBadShapesNameWhatWasExpected) {
+  EXPECT_TRUE(ThrowsTensorError([] { linear(zeros({2, 3}), zeros({4, 2})); },
+                                {"linear: expected an input [N, in] and a weight [out, in], got [2, 3] and [4, 2]"}));
+  EXPECT_TRUE(ThrowsTensorError([] { linear(zeros({3}), zeros({4, 3})); }, {"linear: expected an input [N, in]"}));
+  EXPECT_TRUE(ThrowsTensorError([] { linear(zeros({2, 3}), zeros({4, 3}), zeros({3})); },
+                                {"addmm: expected a bias of shape [4], got [3]"}));
 }
 
 // ---- matmul ------------------------------------------------------------------------------------

@@ -115,7 +115,7 @@ void FeatureSplit::RunLane(int lane, const Tensor& x, const Tensor& y) {
   Tensor w0 = Leaf(params_[0], 0, begin, count);
   Tensor b0 = Leaf(params_[1], 0, begin, count);
   Tensor w1 = Leaf(params_[2], 1, begin, count);
-  Tensor partial = mm(nn::Apply(activation_, addmm(b0, x, w0.t())), w1.t());
+  Tensor partial = mm(nn::Apply(activation_, linear(x, w0, b0)), w1.t());
   partial_[lane] = partial.detach();
   lanes_.Barrier();
 
@@ -132,7 +132,7 @@ void FeatureSplit::RunLane(int lane, const Tensor& x, const Tensor& y) {
   std::vector<Tensor> rest;  // leaves over params_[3...]
   for (size_t i = 3; i < params_.size(); ++i) rest.push_back(Leaf(params_[i], keep));
   Tensor z = sum + rest[0];
-  for (size_t i = 1; i < rest.size(); i += 2) z = addmm(rest[i + 1], nn::Apply(activation_, z), rest[i].t());
+  for (size_t i = 1; i < rest.size(); i += 2) z = linear(nn::Apply(activation_, z), rest[i], rest[i + 1]);
   Tensor loss = nn::cross_entropy(z, y, divisor_);
   loss.backward();
   partial.backward(sum.grad());

@@ -19,7 +19,35 @@ struct LaterFirst {
   bool operator()(const Node* a, const Node* b) const { return a->sequence_nr() < b->sequence_nr(); }
 };
 
+// The node whose backward runs on this thread, and how many edges lead into each node of its
+// graph: what GradientDestination needs.
+struct Running {
+  const Node* node;
+  const std::unordered_map<Node*, int>* edges_into;
+};
+thread_local const Running* running = nullptr;
+
+class RunningScope {
+ public:
+  explicit RunningScope(const Running* r) : previous_(running) { running = r; }
+  ~RunningScope() { running = previous_; }
+  RunningScope(const RunningScope&) = delete;
+  RunningScope& operator=(const RunningScope&) = delete;
+
+ private:
+  const Running* previous_;
+};
+
 }  // namespace
+
+Tensor GradientDestination(size_t input) {
+  if (running == nullptr || input >= running->node->next_edges().size()) return Tensor();
+  Node* next = running->node->next_edges()[input].node.get();
+  if (next == nullptr) return Tensor();
+  auto it = running->edges_into->find(next);
+  if (it == running->edges_into->end() || it->second != 1) return Tensor();
+  return next->Destination();
+}
 
 void Backward(const Tensor& root, const Tensor& grad_output) {
   TENSOR_CHECK(root.requires_grad(), "backward: element 0 of tensors does not require grad and does not "
@@ -49,6 +77,7 @@ void Backward(const Tensor& root, const Tensor& grad_output) {
     }
   }
 
+  const std::unordered_map<Node*, int> edges_into = dependencies;  // dependencies counts down
   NoGradGuard no_grad;  // gradients are computed without recording (no create_graph)
   std::unordered_map<Node*, Tensor> buffers{{root_edge.node.get(), grad}};
   std::priority_queue<Node*, std::vector<Node*>, LaterFirst> ready;
@@ -59,7 +88,11 @@ void Backward(const Tensor& root, const Tensor& grad_output) {
     Tensor input = std::move(buffers[node]);
     buffers.erase(node);
     std::vector<Tensor> grads;
-    if (input.defined()) grads = node->Apply(input);
+    if (input.defined()) {
+      const Running here{node, &edges_into};
+      RunningScope scope(&here);
+      grads = node->Apply(input);
+    }
     const std::vector<Edge>& edges = node->next_edges();
     TENSOR_CHECK(grads.empty() || grads.size() == edges.size(), "backward: internal error: ", node->name(),
                  " returned ", grads.size(), " gradients for ", edges.size(), " inputs");

@@ -14,8 +14,8 @@ thread_local bool grad_mode_enabled = true;
 // The leaf's gradient sink: adds into .grad, then calls the leaf's grad-ready hooks.
 class AccumulateGrad final : public Node {
  public:
-  explicit AccumulateGrad(std::shared_ptr<AutogradMeta> meta, Shape shape, DType dtype)
-      : Node("AccumulateGrad"), meta_(std::move(meta)), shape_(std::move(shape)), dtype_(dtype) {}
+  explicit AccumulateGrad(std::shared_ptr<AutogradMeta> meta, Shape shape, DType dtype, Device device)
+      : Node("AccumulateGrad"), meta_(std::move(meta)), shape_(std::move(shape)), dtype_(dtype), device_(device) {}
 
   // Note [Adopting gradients]
   // A fresh gradient (a backward kernel's own output, contiguous, seen by nothing else) becomes
@@ -29,11 +29,25 @@ class AccumulateGrad final : public Node {
            (!acc.defined() || grad.device() == acc.device());
   }
 
+  Tensor Destination() const override {
+    const Tensor& acc = meta_->grad;
+    if (!acc.defined() || !meta_->grad_is_zero || !acc.is_contiguous() || acc.shape() != shape_ ||
+        acc.dtype() != dtype_ || acc.device() != device_) {
+      return Tensor();
+    }
+    return acc;
+  }
+
   std::vector<Tensor> Apply(const Tensor& grad) override {
     TENSOR_CHECK(grad.shape() == shape_, "backward: internal error: gradient of shape ",
                  ShapeToString(grad.shape()), " for a leaf of shape ", ShapeToString(shape_));
     Tensor& acc = meta_->grad;
-    if (CanAdopt(acc, grad)) {
+    if (grad.is_same(acc)) {
+      // Written in place by its producer (Note [Gradient destinations]), which is offered only
+      // a stale .grad: adding it to itself would double it.
+      TENSOR_CHECK(meta_->grad_is_zero, "backward: internal error: a gradient written into a .grad that was not zero");
+      meta_->grad_is_zero = false;
+    } else if (CanAdopt(acc, grad)) {
       acc = grad;  // no copy (see Note [Adopting gradients])
       meta_->grad_is_zero = false;
     } else if (!acc.defined()) {
@@ -53,6 +67,7 @@ class AccumulateGrad final : public Node {
   std::shared_ptr<AutogradMeta> meta_;
   Shape shape_;
   DType dtype_;
+  Device device_;
 };
 
 class FunctionNode final : public Node {
@@ -71,7 +86,7 @@ Edge GradientEdge(const Tensor& t) {
   if (meta->grad_fn) return {meta->grad_fn, 0};
   std::shared_ptr<Node> acc = meta->grad_accumulator.lock();
   if (!acc) {
-    acc = std::make_shared<AccumulateGrad>(meta, t.shape(), t.dtype());
+    acc = std::make_shared<AccumulateGrad>(meta, t.shape(), t.dtype(), t.device());
     meta->grad_accumulator = acc;
   }
   return {acc, 0};

@@ -55,6 +55,9 @@ class Node {
   const std::string& name() const { return name_; }
   // Creation order; the engine runs later nodes first among those ready, as PyTorch does.
   uint64_t sequence_nr() const { return sequence_nr_; }
+  // The memory this node's input gradient may be written into by its producer (see Note
+  // [Gradient destinations]); undefined where there is none. Only a leaf's AccumulateGrad has one.
+  virtual Tensor Destination() const { return Tensor(); }
 
  private:
   std::string name_;
@@ -97,6 +100,21 @@ void CheckInPlace(const Tensor& t, std::string_view op);
 // Runs backward from root with the given output gradient (ones for a one-element root when
 // undefined). See Tensor::backward.
 void Backward(const Tensor& root, const Tensor& grad_output);
+
+// Note [Gradient destinations]
+// A leaf whose .grad is a view into a flat gradient bucket (data-parallel training) cannot
+// adopt a fresh gradient (Note [Adopting gradients] in graph.cc): AccumulateGrad copies it in,
+// one more pass over the gradient per step (a 1024x784 weight: 3.2 MB read and written, into
+// a buffer the GEMM had to zero first). Instead, the backward that computes the gradient can
+// write it there itself. While a node's backward runs, GradientDestination(i) is the
+// tensor input i's gradient may be written into: the .grad of a leaf that input i feeds
+// directly, when that .grad is stale (zeroed lazily, see ZeroGrad), contiguous, of the
+// leaf's shape, dtype and device, and this edge is the only one into the leaf in this
+// backward (so nothing else would be summed with it). Undefined otherwise, and outside a
+// backward. A backward that writes there returns that very tensor as input i's gradient;
+// AccumulateGrad then only marks it current. Asking is optional: a backward that ignores the
+// destination is as correct as before.
+Tensor GradientDestination(size_t input);
 
 // Sets each tensor's .grad to zero (keeping its storage), where it has one. Lazily: the
 // gradient is marked zero, the next backward writes it instead of adding to it, and reading

@@ -36,7 +36,7 @@ Linear::Linear(int64_t in_features, int64_t out_features, Init init, Generator& 
 Tensor Linear::Forward(const Tensor& x) {
   TENSOR_CHECK(x.dim() == 2 && x.shape()[1] == in_features_, "Linear: expected input [N, ", in_features_,
                "], got ", ShapeToString(x.shape()));
-  return addmm(bias_, x, weight_.t());
+  return linear(x, weight_, bias_);
 }
 
 std::string Linear::ToString() const {
