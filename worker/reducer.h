@@ -4,7 +4,9 @@
 // (STYLE 20). Attach() packs the parameters' gradients, in reverse parameter order (the
 // order backward finishes them), into flat buckets: a small first bucket so communication
 // starts early, then buckets of about bucket_bytes. Each parameter's .grad becomes a view
-// into its bucket, so the all-reduce needs no copies. As backward makes each gradient final,
+// into its bucket, so the all-reduce needs no copies, and a linear layer's backward writes its
+// weight gradient straight there (Note [Gradient destinations], tensor/autograd/graph.h), so
+// backward needs none either. As backward makes each gradient final,
 // its grad-ready hook counts down its bucket; a full bucket's all-reduce starts at once on
 // the communicator's thread (buckets strictly in order), overlapping the rest of backward.
 // Finish() launches what is left (a parameter that got no gradient contributes zeros) and
