@@ -28,20 +28,19 @@
 namespace concord {
 namespace {
 
-// A leaf of a lane's graph over a parameter's data. (Detached first: a view of the parameter
-// itself would record a graph node on it, which the lanes must not do concurrently.)
-Tensor Leaf(const Tensor& param, bool requires_grad = true) {
-  Tensor leaf = param.detach();
-  if (requires_grad) leaf.requires_grad_();
+Tensor& GradOf(const Tensor& param) { return param.autograd_meta()->grad; }
+
+// A leaf of a lane's graph over param.narrow(dim, begin, count). (Detached first: a view of the
+// parameter itself would record a graph node on it, which the lanes must not do concurrently.)
+// Its .grad is the same slice of the parameter's .grad, stale: backward writes the lane's
+// gradient there, in place (straight from the GEMM for a weight's rows, Note [Gradient
+// destinations]), so it needs no copy afterwards.
+Tensor Leaf(const Tensor& param, int64_t dim, int64_t begin, int64_t count) {
+  Tensor leaf = param.detach().narrow(dim, begin, count).requires_grad_();
+  leaf.set_grad(GradOf(param).narrow(dim, begin, count));
+  autograd::ZeroGrad({leaf});
   return leaf;
 }
-
-// ... over param.narrow(dim, begin, count).
-Tensor Leaf(const Tensor& param, int64_t dim, int64_t begin, int64_t count) {
-  return param.detach().narrow(dim, begin, count).requires_grad_();
-}
-
-Tensor& GradOf(const Tensor& param) { return param.autograd_meta()->grad; }
 
 }  // namespace
 
@@ -130,18 +129,20 @@ void FeatureSplit::RunLane(int lane, const Tensor& x, const Tensor& y) {
   // The rest of the network, alike on every lane; lane 0 keeps its parameters' gradients.
   const bool keep = lane == 0;
   std::vector<Tensor> rest;  // leaves over params_[3...]
-  for (size_t i = 3; i < params_.size(); ++i) rest.push_back(Leaf(params_[i], keep));
+  for (size_t i = 3; i < params_.size(); ++i) {
+    rest.push_back(keep ? Leaf(params_[i], 0, 0, params_[i].size(0)) : params_[i].detach());
+  }
   Tensor z = sum + rest[0];
   for (size_t i = 1; i < rest.size(); i += 2) z = linear(nn::Apply(activation_, z), rest[i], rest[i + 1]);
   Tensor loss = nn::cross_entropy(z, y, divisor_);
   loss.backward();
   partial.backward(sum.grad());
 
-  GradOf(params_[0]).narrow(0, begin, count).copy_(w0.grad());
-  GradOf(params_[1]).narrow(0, begin, count).copy_(b0.grad());
-  GradOf(params_[2]).narrow(1, begin, count).copy_(w1.grad());
+  // The gradients are in the parameters' .grad now (see Leaf); grad() fills the zeros of one
+  // that got none.
+  for (const Tensor& leaf : {w0, b0, w1}) leaf.grad();
   if (keep) {
-    for (size_t i = 3; i < params_.size(); ++i) GradOf(params_[i]).copy_(rest[i - 3].grad());
+    for (const Tensor& leaf : rest) leaf.grad();
     loss_ = loss.item();
   }
 }
