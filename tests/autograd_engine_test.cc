@@ -83,15 +83,15 @@ TEST(AutogradEngine, StaleGradAdoptsTheFreshGradientUnlessItIsShared) {
   EXPECT_TRUE(kept.equal(tensor({{12., 12.}, {4., 4.}}, kFloat64)));
 }
 
-// An identity op whose backward notes what GradientDestination(0) offers and, offered one,
-// writes the gradient there and returns it (as linear does with a weight's gradient).
-Tensor Probe(const Tensor& a, Tensor* offered) {
-  Tensor out = a.detach().clone();
-  autograd::Record(out, "Probe", {a}, [offered](const Tensor& g) {
+// An identity op (a + b with a second input) whose backward notes what GradientDestination(0)
+// offers and, offered one, writes a's gradient there and returns it (as linear does with a
+// weight's gradient).
+Tensor Probe(const Tensor& a, Tensor* offered, const Tensor& b = Tensor()) {
+  Tensor out = b.defined() ? (a.detach() + b.detach()) : a.detach().clone();
+  autograd::Record(out, "Probe", {a, b}, [offered](const Tensor& g) {
     *offered = autograd::GradientDestination(0);
-    if (!offered->defined()) return std::vector<Tensor>{g};
-    offered->copy_(g);
-    return std::vector<Tensor>{*offered};
+    if (offered->defined()) offered->copy_(g);
+    return std::vector<Tensor>{offered->defined() ? *offered : g, g};
   });
   return out;
 }
@@ -114,6 +114,18 @@ TEST(AutogradEngine, GradientDestinationIsAStaleGradThatOnlyThisEdgeFeeds) {
   ASSERT_TRUE(offered.defined());
   EXPECT_EQ(offered.data<double>(), bucket.data<double>() + 2);
   EXPECT_TRUE(bucket.equal(tensor({9., 9., 1., 2., 3., 4.}, kFloat64)));
+  EXPECT_TRUE(w.grad().equal(g));
+
+  // Claimed, the .grad is current at once: a hook that reads it before the leaf's
+  // AccumulateGrad runs sees the new gradient, not zeros, and nothing is added twice.
+  Tensor other_leaf = zeros({2, 2}, TensorOptions(kFloat64)).requires_grad_();
+  Tensor seen;
+  other_leaf.register_grad_ready_hook([&](const Tensor&) { seen = w.grad().clone(); });
+  autograd::ZeroGrad({w});
+  Probe(w, &offered, other_leaf).backward(g);  // other_leaf's AccumulateGrad is the later node
+  ASSERT_TRUE(offered.defined());
+  ASSERT_TRUE(seen.defined());
+  EXPECT_TRUE(seen.equal(g));
   EXPECT_TRUE(w.grad().equal(g));
 
   // Current (not stale): nothing offered, the next gradient is added.

@@ -268,8 +268,9 @@ TEST(LinalgTest, LinearGradientsAreAddmmsToTheBit) {
 // Note [Gradient destinations]: a weight whose .grad is a stale view into a flat bucket gets its
 // gradient written there by the GEMM itself. Seen from the bias's grad-ready hook, which fires
 // before the weight's (its AccumulateGrad is the later node): the weight's part of the bucket
-// already holds the new gradient. Copied in by the weight's AccumulateGrad instead, it would
-// still hold the old values there.
+// already holds the new gradient, and so does w.grad(). Copied in by the weight's
+// AccumulateGrad instead, the bucket would still hold the old values there, and w.grad() would
+// be zeros.
 TEST(LinalgTest, LinearWritesTheWeightGradientStraightIntoAStaleBucketView) {
   Generator gen(8);
   Tensor w = randn({4, 3}, gen).requires_grad_(), bias = randn({4}, gen).requires_grad_();
@@ -278,13 +279,17 @@ TEST(LinalgTest, LinearWritesTheWeightGradientStraightIntoAStaleBucketView) {
   w.set_grad(bucket.narrow(0, 0, 12).view({4, 3}));
   bias.set_grad(bucket.narrow(0, 12, 4));
   autograd::ZeroGrad({w, bias});
-  Tensor seen_by_bias_hook;
-  bias.register_grad_ready_hook([&](const Tensor&) { seen_by_bias_hook = bucket.narrow(0, 0, 12).clone(); });
+  Tensor bucket_seen_by_bias_hook, grad_seen_by_bias_hook;
+  bias.register_grad_ready_hook([&](const Tensor&) {
+    bucket_seen_by_bias_hook = bucket.narrow(0, 0, 12).clone();
+    grad_seen_by_bias_hook = w.grad().clone();
+  });
   (linear(x, w, bias) * g).sum().backward();
   const Tensor expected = mm(g.t(), x);
-  ASSERT_TRUE(seen_by_bias_hook.defined());
-  EXPECT_TRUE(seen_by_bias_hook.view({4, 3}).allclose(expected, 1e-6, 1e-6))
+  ASSERT_TRUE(bucket_seen_by_bias_hook.defined());
+  EXPECT_TRUE(bucket_seen_by_bias_hook.view({4, 3}).allclose(expected, 1e-6, 1e-6))
       << "the weight's gradient was not in the bucket before its AccumulateGrad ran";
+  EXPECT_TRUE(grad_seen_by_bias_hook.allclose(expected, 1e-6, 1e-6));
   EXPECT_EQ(w.grad().data<float>(), bucket.data<float>()) << "the .grad is still the bucket's view";
   EXPECT_TRUE(w.grad().allclose(expected, 1e-6, 1e-6));
   EXPECT_TRUE(bias.grad().allclose(g.sum(0), 1e-6, 1e-6));

@@ -46,7 +46,7 @@ Tensor GradientDestination(size_t input) {
   if (next == nullptr) return Tensor();
   auto it = running->edges_into->find(next);
   if (it == running->edges_into->end() || it->second != 1) return Tensor();
-  return next->Destination();
+  return next->ClaimDestination();
 }
 
 void Backward(const Tensor& root, const Tensor& grad_output) {

@@ -29,12 +29,15 @@ class AccumulateGrad final : public Node {
            (!acc.defined() || grad.device() == acc.device());
   }
 
-  Tensor Destination() const override {
+  Tensor ClaimDestination() override {
     const Tensor& acc = meta_->grad;
     if (!acc.defined() || !meta_->grad_is_zero || !acc.is_contiguous() || acc.shape() != shape_ ||
         acc.dtype() != dtype_ || acc.device() != device_) {
       return Tensor();
     }
+    // Claimed: it holds the new gradient from now on, so nothing may fill it with zeros (a
+    // hook that reads this .grad before Apply runs sees the new gradient).
+    meta_->grad_is_zero = false;
     return acc;
   }
 
@@ -43,10 +46,8 @@ class AccumulateGrad final : public Node {
                  ShapeToString(grad.shape()), " for a leaf of shape ", ShapeToString(shape_));
     Tensor& acc = meta_->grad;
     if (grad.is_same(acc)) {
-      // Written in place by its producer (Note [Gradient destinations]), which is offered only
-      // a stale .grad: adding it to itself would double it.
-      TENSOR_CHECK(meta_->grad_is_zero, "backward: internal error: a gradient written into a .grad that was not zero");
-      meta_->grad_is_zero = false;
+      // Written in place by its producer, which claimed the stale .grad (Note [Gradient
+      // destinations]): it is the gradient already.
     } else if (CanAdopt(acc, grad)) {
       acc = grad;  // no copy (see Note [Adopting gradients])
       meta_->grad_is_zero = false;

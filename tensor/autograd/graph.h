@@ -55,9 +55,10 @@ class Node {
   const std::string& name() const { return name_; }
   // Creation order; the engine runs later nodes first among those ready, as PyTorch does.
   uint64_t sequence_nr() const { return sequence_nr_; }
-  // The memory this node's input gradient may be written into by its producer (see Note
-  // [Gradient destinations]); undefined where there is none. Only a leaf's AccumulateGrad has one.
-  virtual Tensor Destination() const { return Tensor(); }
+  // The memory this node's input gradient may be written into by its producer, claimed for it
+  // (see Note [Gradient destinations]); undefined where there is none. Only a leaf's
+  // AccumulateGrad has one.
+  virtual Tensor ClaimDestination() { return Tensor(); }
 
  private:
   std::string name_;
@@ -111,9 +112,10 @@ void Backward(const Tensor& root, const Tensor& grad_output);
 // directly, when that .grad is stale (zeroed lazily, see ZeroGrad), contiguous, of the
 // leaf's shape, dtype and device, and this edge is the only one into the leaf in this
 // backward (so nothing else would be summed with it). Undefined otherwise, and outside a
-// backward. A backward that writes there returns that very tensor as input i's gradient;
-// AccumulateGrad then only marks it current. Asking is optional: a backward that ignores the
-// destination is as correct as before.
+// backward. Asking is optional, but a backward that gets a tensor has claimed it: the .grad is
+// current from then on (no longer zeroed lazily), and the backward must write input i's whole
+// gradient there and return that very tensor as input i's gradient. AccumulateGrad then has
+// nothing left to do but call the hooks.
 Tensor GradientDestination(size_t input);
 
 // Sets each tensor's .grad to zero (keeping its storage), where it has one. Lazily: the
