@@ -89,8 +89,11 @@ Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b) {
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   TENSOR_CHECK(x.dim() == 2 && weight.dim() == 2 && x.shape()[1] == weight.shape()[1],
-               "linear: expected an input [N, in] and a weight [out, in], got ", ShapeToString(x.shape()), " and ",
-               ShapeToString(weight.shape()));
+               "linear: expected an input [N, in] and a weight [out, in] with the same in, got ",
+               ShapeToString(x.shape()), " and ", ShapeToString(weight.shape()));
+  TENSOR_CHECK(!bias.defined() || (bias.dim() == 1 && bias.shape()[0] == weight.shape()[0]),
+               "linear: expected a bias of shape [", weight.shape()[0], "] (the weight's out), got ",
+               ShapeToString(bias.shape()));
   Tensor out;
   {
     autograd::NoGradGuard one_node;  // recorded below

@@ -133,11 +133,23 @@ TEST(AutogradEngine, GradientDestinationIsAStaleGradThatOnlyThisEdgeFeeds) {
   EXPECT_FALSE(offered.defined());
   EXPECT_TRUE(w.grad().equal(g * 2));
 
-  // Two edges into the leaf (it would be summed with the other one): nothing offered.
-  autograd::ZeroGrad({w});
-  (Probe(w, &offered) + w * 10).backward(g);
-  EXPECT_FALSE(offered.defined());
-  EXPECT_TRUE(w.grad().equal(g * 11));
+  // Two edges into the leaf (it would be summed with the other one): nothing offered, whether
+  // the other edge delivers after the probe's (created first, it runs later) or before.
+  for (bool probe_first : {true, false}) {
+    SCOPED_TRACE(probe_first ? "probe created first" : "probe created last");
+    autograd::ZeroGrad({w});
+    Tensor probed, other;
+    if (probe_first) {
+      probed = Probe(w, &offered);
+      other = w * 10;
+    } else {
+      other = w * 10;
+      probed = Probe(w, &offered);
+    }
+    (probed + other).backward(g);
+    EXPECT_FALSE(offered.defined());
+    EXPECT_TRUE(w.grad().equal(g * 11));
+  }
 
   // A non-contiguous .grad: nothing offered, written in place as before.
   Tensor other = zeros({2, 2}, TensorOptions(kFloat64));
@@ -147,10 +159,10 @@ TEST(AutogradEngine, GradientDestinationIsAStaleGradThatOnlyThisEdgeFeeds) {
   EXPECT_FALSE(offered.defined());
   EXPECT_TRUE(other.equal(g.t()));
 
-  // Outside a backward, and for an input with no edge: nothing.
+  // Outside a backward, and for an input that is not a leaf: nothing.
   EXPECT_FALSE(autograd::GradientDestination(0).defined());
   Tensor constant = zeros({2, 2}, TensorOptions(kFloat64));
-  Probe(constant + w, &offered).backward(g);  // the probe's input is not a leaf
+  Probe(constant + w, &offered).backward(g);
   EXPECT_FALSE(offered.defined());
 }
 

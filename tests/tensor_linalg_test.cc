@@ -300,11 +300,14 @@ TEST(LinalgTest, LinearWritesTheWeightGradientStraightIntoAStaleBucketView) {
 }
 
 TEST(LinalgTest, LinearBadShapesNameWhatWasExpected) {
-  EXPECT_TRUE(ThrowsTensorError([] { linear(zeros({2, 3}), zeros({4, 2})); },
-                                {"linear: expected an input [N, in] and a weight [out, in], got [2, 3] and [4, 2]"}));
+  EXPECT_TRUE(ThrowsTensorError(
+      [] { linear(zeros({2, 3}), zeros({4, 2})); },
+      {"linear: expected an input [N, in] and a weight [out, in] with the same in, got [2, 3] and [4, 2]"}));
   EXPECT_TRUE(ThrowsTensorError([] { linear(zeros({3}), zeros({4, 3})); }, {"linear: expected an input [N, in]"}));
   EXPECT_TRUE(ThrowsTensorError([] { linear(zeros({2, 3}), zeros({4, 3}), zeros({3})); },
-                                {"addmm: expected a bias of shape [4], got [3]"}));
+                                {"linear: expected a bias of shape [4] (the weight's out), got [3]"}));
+  EXPECT_TRUE(ThrowsTensorError([] { linear(zeros({2, 3}), zeros({4, 3}), zeros({1, 4})); },
+                                {"linear: expected a bias of shape [4] (the weight's out), got [1, 4]"}));
 }
 
 // ---- matmul ------------------------------------------------------------------------------------

@@ -42,6 +42,9 @@ Tensor Leaf(const Tensor& param, int64_t dim, int64_t begin, int64_t count) {
   return leaf;
 }
 
+// ... over the whole parameter.
+Tensor Leaf(const Tensor& param) { return Leaf(param, 0, 0, param.size(0)); }
+
 }  // namespace
 
 bool FeatureSplit::CanSplit(const std::vector<int64_t>& sizes, int lanes) {
@@ -130,7 +133,7 @@ void FeatureSplit::RunLane(int lane, const Tensor& x, const Tensor& y) {
   const bool keep = lane == 0;
   std::vector<Tensor> rest;  // leaves over params_[3...]
   for (size_t i = 3; i < params_.size(); ++i) {
-    rest.push_back(keep ? Leaf(params_[i], 0, 0, params_[i].size(0)) : params_[i].detach());
+    rest.push_back(keep ? Leaf(params_[i]) : params_[i].detach());
   }
   Tensor z = sum + rest[0];
   for (size_t i = 1; i < rest.size(); i += 2) z = linear(nn::Apply(activation_, z), rest[i], rest[i + 1]);

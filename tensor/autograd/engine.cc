@@ -19,11 +19,12 @@ struct LaterFirst {
   bool operator()(const Node* a, const Node* b) const { return a->sequence_nr() < b->sequence_nr(); }
 };
 
-// The node whose backward runs on this thread, and how many edges lead into each node of its
-// graph: what GradientDestination needs.
+// The node whose backward runs on this thread, with the engine's state that GradientDestination
+// reads: the edges still to deliver into each node, and the gradients delivered so far.
 struct Running {
   const Node* node;
-  const std::unordered_map<Node*, int>* edges_into;
+  const std::unordered_map<Node*, int>* dependencies;
+  const std::unordered_map<Node*, Tensor>* buffers;
 };
 thread_local const Running* running = nullptr;
 
@@ -44,8 +45,12 @@ Tensor GradientDestination(size_t input) {
   if (running == nullptr || input >= running->node->next_edges().size()) return Tensor();
   Node* next = running->node->next_edges()[input].node.get();
   if (next == nullptr) return Tensor();
-  auto it = running->edges_into->find(next);
-  if (it == running->edges_into->end() || it->second != 1) return Tensor();
+  // Nothing to sum with: this edge is the last one still to deliver into `next`, and none
+  // before it delivered a gradient.
+  auto left = running->dependencies->find(next);
+  if (left == running->dependencies->end() || left->second != 1) return Tensor();
+  auto delivered = running->buffers->find(next);
+  if (delivered != running->buffers->end() && delivered->second.defined()) return Tensor();
   return next->ClaimDestination();
 }
 
@@ -77,7 +82,6 @@ void Backward(const Tensor& root, const Tensor& grad_output) {
     }
   }
 
-  const std::unordered_map<Node*, int> edges_into = dependencies;  // dependencies counts down
   NoGradGuard no_grad;  // gradients are computed without recording (no create_graph)
   std::unordered_map<Node*, Tensor> buffers{{root_edge.node.get(), grad}};
   std::priority_queue<Node*, std::vector<Node*>, LaterFirst> ready;
@@ -89,7 +93,7 @@ void Backward(const Tensor& root, const Tensor& grad_output) {
     buffers.erase(node);
     std::vector<Tensor> grads;
     if (input.defined()) {
-      const Running here{node, &edges_into};
+      const Running here{node, &dependencies, &buffers};
       RunningScope scope(&here);
       grads = node->Apply(input);
     }

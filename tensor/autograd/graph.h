@@ -107,15 +107,15 @@ void Backward(const Tensor& root, const Tensor& grad_output);
 // adopt a fresh gradient (Note [Adopting gradients] in graph.cc): AccumulateGrad copies it in,
 // one more pass over the gradient per step (a 1024x784 weight: 3.2 MB read and written, into
 // a buffer the GEMM had to zero first). Instead, the backward that computes the gradient can
-// write it there itself. While a node's backward runs, GradientDestination(i) is the
-// tensor input i's gradient may be written into: the .grad of a leaf that input i feeds
-// directly, when that .grad is stale (zeroed lazily, see ZeroGrad), contiguous, of the
-// leaf's shape, dtype and device, and this edge is the only one into the leaf in this
-// backward (so nothing else would be summed with it). Undefined otherwise, and outside a
-// backward. Asking is optional, but a backward that gets a tensor has claimed it: the .grad is
-// current from then on (no longer zeroed lazily), and the backward must write input i's whole
-// gradient there and return that very tensor as input i's gradient. AccumulateGrad then has
-// nothing left to do but call the hooks.
+// write it there itself. While a node's backward runs, GradientDestination(i) is the tensor
+// input i's gradient may be written into: the .grad of a leaf that input i feeds directly,
+// when that .grad is stale (zeroed lazily, see ZeroGrad), contiguous, of the leaf's shape,
+// dtype and device, and nothing would be summed with this edge's gradient (no other edge into
+// the leaf is still to deliver, and none delivered a gradient before). Undefined otherwise,
+// and outside a backward. Asking is optional, but a backward that gets a tensor has claimed
+// it: the .grad is current from then on (no longer zeroed lazily), and the backward must
+// write input i's whole gradient there and return that very tensor as input i's gradient.
+// AccumulateGrad then has nothing left to do but call the hooks.
 Tensor GradientDestination(size_t input);
 
 // Sets each tensor's .grad to zero (keeping its storage), where it has one. Lazily: the

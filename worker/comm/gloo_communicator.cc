@@ -11,9 +11,9 @@
 //      hard close with SO_LINGER 0), so peers blocked on this rank fail promptly with
 //      "Connection closed by peer" instead of waiting for their timeout. The bucket mesh
 //      (Note [Bucket mesh]) is left open: its sync pairs hold their lock through a read
-//      (spinning or blocked), so closing them could hold Abort up to that read's timeout. A peer blocked in a
-//      gradient bucket's all-reduce with this rank therefore fails at its collective timeout,
-//      not at once.
+//      (spinning or blocked), so closing them could hold Abort up to that read's timeout. A
+//      peer blocked in a gradient bucket's all-reduce with this rank therefore fails at its
+//      collective timeout, not at once.
 // The collective that was running on this rank's own thread may still sit in Gloo until its
 // timeout. Nobody waits for it: the destructor of an aborted communicator detaches the
 // communication thread (OpQueue), which owns the Gloo context and the op's tensor and ends
