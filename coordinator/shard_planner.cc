@@ -34,8 +34,8 @@ ShardPlanner::ShardPlanner(ShardPlanner&& o) noexcept
       world_size_(o.world_size_),
       epochs_(o.epochs_),
       steps_per_epoch_(o.steps_per_epoch_),
-      cached_epoch_(o.cached_epoch_),
-      order_(std::move(o.order_)) {}
+      cached_epoch_{o.cached_epoch_[0], o.cached_epoch_[1]},
+      order_{std::move(o.order_[0]), std::move(o.order_[1])} {}
 
 Shard ShardPlanner::Assign(int64_t step, int rank) const {
   CHECK(step >= 0 && step < total_steps(), "step ", step, " is outside [0, ", total_steps(), ")");
@@ -49,11 +49,13 @@ Shard ShardPlanner::Assign(int64_t step, int rank) const {
   const int64_t offset = start + rank * base + std::min<int64_t>(rank, extra);
   const int64_t count = base + (rank < extra ? 1 : 0);
   std::lock_guard<std::mutex> lock(mu_);
-  if (cached_epoch_ != shard.epoch) {
-    order_ = data::EpochPermutation(dataset_size_, seed_, shard.epoch);
-    cached_epoch_ = shard.epoch;
+  const int slot = static_cast<int>(shard.epoch % 2);
+  if (cached_epoch_[slot] != shard.epoch) {
+    order_[slot] = data::EpochPermutation(dataset_size_, seed_, shard.epoch);
+    cached_epoch_[slot] = shard.epoch;
   }
-  shard.indices.assign(order_.begin() + offset, order_.begin() + offset + count);
+  const std::vector<int64_t>& order = order_[slot];
+  shard.indices.assign(order.begin() + offset, order.begin() + offset + count);
   return shard;
 }
 

@@ -46,6 +46,27 @@ TEST(ShardPlannerTest, ShardsPartitionTheGlobalBatchInOrder) {
   }
 }
 
+// The ranks' streams run apart: calls alternate between epochs (and a moved planner keeps
+// what it cached). Each shard is still its epoch's permutation, cut in order.
+TEST(ShardPlannerTest, CallsAlternatingBetweenEpochsGetEachEpochsOrder) {
+  ShardPlanner planner = ShardPlanner::Create(100, 10, false, 3, 2, /*epochs=*/4).value();
+  auto expected = [](int64_t epoch, int64_t batch, int rank) {
+    std::vector<int64_t> order = data::EpochPermutation(100, 3, epoch);
+    const int64_t begin = batch * 10 + rank * 5;
+    return std::vector<int64_t>(order.begin() + begin, order.begin() + begin + 5);
+  };
+  // Rank 0 moves on to epoch e + 1 while rank 1 finishes epoch e; then epoch 3 after 1 and 2.
+  const std::vector<std::pair<int64_t, int>> calls = {{9, 1}, {10, 0}, {9, 0}, {11, 1}, {19, 1}, {20, 0},
+                                                      {30, 0}, {18, 1}, {21, 1}, {31, 1}, {0, 0}};
+  for (auto [step, rank] : calls) {
+    EXPECT_EQ(planner.Assign(step, rank).indices, expected(step / 10, step % 10, rank))
+        << "step " << step << " rank " << rank;
+  }
+  ShardPlanner moved = std::move(planner);
+  EXPECT_EQ(moved.Assign(31, 0).indices, expected(3, 1, 0));
+  EXPECT_EQ(moved.Assign(21, 0).indices, expected(2, 1, 0));
+}
+
 TEST(ShardPlannerTest, UnevenAndPartialBatches) {
   // 10 samples, batch 4: steps of 4, 4 and 2; with drop_last the 2 is dropped.
   ShardPlanner keep = ShardPlanner::Create(10, 4, false, 1, 3, 1).value();
