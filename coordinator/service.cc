@@ -1,9 +1,14 @@
 #include "coordinator/service.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace concord {
 namespace {
+
+// A worker asking for more steps per ShardBatch gets this many: bounds a message's size.
+constexpr int64_t kMaxStepsPerMessage = 256;
 
 grpc::Status ToGrpc(const absl::Status& s) {
   if (s.ok()) return grpc::Status::OK;
@@ -86,22 +91,26 @@ grpc::Status CoordinatorService::StoreGet(grpc::ServerContext*, const StoreGetRe
 }
 
 grpc::Status CoordinatorService::StreamShards(grpc::ServerContext* context, const StreamShardsRequest* request,
-                                              grpc::ServerWriter<ShardAssignment>* writer) {
+                                              grpc::ServerWriter<ShardBatch>* writer) {
   if (grpc::Status s = CheckCaller(request->caller(), false); !s.ok()) return s;
   const int rank = request->caller().rank();
-  ShardAssignment message;
-  for (int64_t step = std::max<int64_t>(request->from_step(), 0); step < planner_.total_steps(); ++step) {
+  const int64_t per_message = std::clamp<int64_t>(request->steps_per_message(), 1, kMaxStepsPerMessage);
+  const int64_t total = planner_.total_steps();
+  ShardBatch message;
+  for (int64_t first = std::max<int64_t>(request->from_step(), 0); first < total; first += per_message) {
     if (context->IsCancelled()) break;
     // Even when a stop is requested the stream goes on: the workers decide the last step
     // together and then close it.
-    const bool last = step + 1 == planner_.total_steps();
-    Shard shard = planner_.Assign(step, rank);
     message.Clear();
-    message.set_step(step);
-    message.set_epoch(shard.epoch);
-    message.set_global_batch(shard.global_batch);
-    *message.mutable_indices() = {shard.indices.begin(), shard.indices.end()};
-    message.set_last(last);
+    for (int64_t step = first; step < std::min(first + per_message, total); ++step) {
+      Shard shard = planner_.Assign(step, rank);
+      ShardAssignment* a = message.add_shards();
+      a->set_step(step);
+      a->set_epoch(shard.epoch);
+      a->set_global_batch(shard.global_batch);
+      *a->mutable_indices() = {shard.indices.begin(), shard.indices.end()};
+      a->set_last(step + 1 == total);
+    }
     // Write blocks under gRPC flow control once the worker is far enough ahead.
     if (!writer->Write(message)) break;
   }

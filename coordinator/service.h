@@ -43,7 +43,7 @@ class CoordinatorService final : public Coordinator::Service {
   grpc::Status StoreGet(grpc::ServerContext* context, const StoreGetRequest* request,
                         StoreGetResponse* response) override;
   grpc::Status StreamShards(grpc::ServerContext* context, const StreamShardsRequest* request,
-                            grpc::ServerWriter<ShardAssignment>* writer) override;
+                            grpc::ServerWriter<ShardBatch>* writer) override;
   grpc::Status ReportSteps(grpc::ServerContext* context, const StepReport* request, ReportResponse* response) override;
   grpc::Status Heartbeat(grpc::ServerContext* context, const HeartbeatRequest* request,
                          HeartbeatResponse* response) override;

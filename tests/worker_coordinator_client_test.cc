@@ -5,6 +5,8 @@
 // answers, reports arrive in order, FlushReports waits for them, returns a failed report's
 // error once (with how many failed), gives DeadlineExceeded when the coordinator does not
 // answer in time, and destroying the client does not wait for reports the coordinator holds.
+#include <algorithm>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -45,21 +47,32 @@ class ReportSink final : public Coordinator::Service {
   std::vector<int64_t> steps_;
 };
 
-// Streams shards from_step .. kSteps - 1, then ends the stream.
+// Streams shards from_step .. kSteps - 1, steps_per_message to a message (or `per_message`
+// when set, whatever was asked), then ends the stream.
 class ShardSource final : public Coordinator::Service {
  public:
   static constexpr int64_t kSteps = 40;
   grpc::Status StreamShards(grpc::ServerContext*, const StreamShardsRequest* request,
-                            grpc::ServerWriter<ShardAssignment>* writer) override {
-    for (int64_t step = request->from_step(); step < kSteps; ++step) {
-      ShardAssignment shard;
-      shard.set_step(step);
-      shard.add_indices(step * 10);
-      shard.set_last(step == kSteps - 1);
-      if (!writer->Write(shard)) break;
+                            grpc::ServerWriter<ShardBatch>* writer) override {
+    asked_ = request->steps_per_message();
+    const int64_t n = per_message > 0 ? per_message : std::max(request->steps_per_message(), 1);
+    for (int64_t first = request->from_step(); first < kSteps; first += n) {
+      ShardBatch batch;
+      for (int64_t step = first; step < std::min(first + n, kSteps); ++step) {
+        ShardAssignment* shard = batch.add_shards();
+        shard->set_step(step);
+        shard->add_indices(step * 10);
+        shard->set_last(step == kSteps - 1);
+      }
+      if (!writer->Write(batch)) break;
     }
     return grpc::Status::OK;
   }
+  int asked() const { return asked_.load(); }
+  int64_t per_message = 0;
+
+ private:
+  std::atomic<int> asked_{0};
 };
 
 struct Server {
@@ -81,11 +94,15 @@ StepReport At(int64_t step) {
   return r;
 }
 
+// Each buffer size asks for refills of buffered - buffered / 2 steps per message (Note [Shard
+// batches]); a source sending larger batches than asked (7 steps) is read all the same.
 TEST(CoordinatorClientTest, ShardsArriveOnceAndInOrderWhateverTheBuffer) {
   ShardSource source;
   Server server(&source);
-  for (size_t buffered : {size_t{1}, size_t{2}, size_t{3}, size_t{8}}) {
-    SCOPED_TRACE(absl::StrCat("buffered ", buffered));
+  for (int64_t per_message : {int64_t{0}, int64_t{7}})
+  for (size_t buffered : {size_t{1}, size_t{2}, size_t{3}, size_t{8}, size_t{32}}) {
+    SCOPED_TRACE(absl::StrCat("buffered ", buffered, ", source's steps per message ", per_message));
+    source.per_message = per_message;
     auto client = CoordinatorClient::Connect(server.address(), "job", "", absl::Seconds(10)).value();
     const int64_t from = 5;
     client->StartShards(from, buffered);
@@ -100,6 +117,7 @@ TEST(CoordinatorClientTest, ShardsArriveOnceAndInOrderWhateverTheBuffer) {
     absl::StatusOr<ShardAssignment> after = client->NextShard(absl::Seconds(10));
     EXPECT_EQ(after.status().code(), absl::StatusCode::kUnavailable) << after.status();
     EXPECT_NE(after.status().message().find("ended the shard stream"), std::string::npos) << after.status();
+    EXPECT_EQ(source.asked(), static_cast<int>(buffered - buffered / 2));
   }
 }
 

@@ -52,8 +52,9 @@ class CoordinatorClient {
   absl::StatusOr<HeartbeatResponse::Action> Heartbeat(int64_t step);
 
   // Starts reading this rank's shards from from_step, keeping up to `buffered` (>= 1) ahead;
-  // once full, the reader refills when half of them are taken (Note [Shard refill]).
-  void StartShards(int64_t from_step, size_t buffered = 8);
+  // once full, the reader refills when half of them are taken (Note [Shard refill]), from one
+  // message of that many steps (Note [Shard batches]).
+  void StartShards(int64_t from_step, size_t buffered = 32);
   // The next shard; DeadlineExceeded if none arrives in time, Unavailable if the stream broke.
   absl::StatusOr<ShardAssignment> NextShard(absl::Duration timeout);
 
