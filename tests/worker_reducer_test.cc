@@ -120,6 +120,30 @@ TEST(ReducerTest, AloneItLeavesTheGradientsAloneAndKeepsItsOwnStopVote) {
   });
 }
 
+// Attach warms each bucket with one all-reduce (Note [Warm buckets]): afterwards every
+// gradient is zero on every rank, and a rank whose peer never attaches fails within the
+// timeout instead of at its first step.
+TEST(ReducerTest, AttachIsACollectiveThatLeavesZeroGradients) {
+  OnRanks(2, [](int, comm::Communicator& c) {
+    auto model = Model();
+    std::vector<Tensor> params = model->parameters();
+    Reducer reducer(c, {.bucket_bytes = 200, .first_bucket_bytes = 40, .timeout = absl::Seconds(10)});
+    ASSERT_OK(reducer.Attach(params));
+    for (size_t i = 0; i < params.size(); ++i) {
+      EXPECT_TRUE(params[i].grad().equal(zeros_like(params[i]))) << "parameter " << i;
+    }
+  });
+  OnRanks(2, [](int r, comm::Communicator& c) {
+    if (r == 1) return;  // never attaches
+    auto model = Model();
+    Reducer reducer(c, {.timeout = absl::Milliseconds(500)});
+    const absl::Time start = absl::Now();
+    absl::Status s = reducer.Attach(model->parameters());
+    EXPECT_FALSE(s.ok());
+    EXPECT_LT(absl::Now() - start, absl::Seconds(5)) << s;
+  });
+}
+
 TEST(ReducerTest, AllReducedGradientsEqualShardGradientsSummed) {
   ExpectSummedGradients(2);
   ExpectSummedGradients(3);

@@ -10,8 +10,9 @@
 // its grad-ready hook counts down its bucket; a full bucket's all-reduce starts at once on
 // the communicator's thread (buckets strictly in order), overlapping the rest of backward.
 // Finish() launches what is left (a parameter that got no gradient contributes zeros) and
-// waits for every bucket, with a deadline. With world size 1 there is nothing to reduce:
-// Attach leaves the gradients alone and makes no buckets.
+// waits for every bucket, with a deadline. Attach is a collective: it runs each bucket's
+// all-reduce once, on zeros, to warm the connections (Note [Warm buckets]). With world size 1
+// there is nothing to reduce: Attach leaves the gradients alone and makes no buckets.
 //
 // Note [Stopping together]: a job asked to stop must end at one step on every rank, or a rank
 // waits forever in a collective its peers never join. The last bucket launched each step
