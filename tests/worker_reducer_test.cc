@@ -1,7 +1,8 @@
 // Reducer, with threads as ranks over real Gloo on loopback: buckets in reverse parameter
 // order with a small first one, gradients as views into the buckets, the all-reduced
 // gradients equal to per-shard gradients summed by hand, a parameter with no gradient
-// contributing zeros, and the stop vote seen by every rank.
+// contributing zeros, the stop vote seen by every rank, and Attach's warm-up all-reduce (a
+// collective that leaves zero gradients).
 
 #include "gtest/gtest.h"
 #include "tensor/autograd/graph.h"
