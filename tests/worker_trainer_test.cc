@@ -314,6 +314,39 @@ TEST(BatchFeedTest, FeedsTheSameBatchesAsDirectStepsWithOrWithoutAPrefetchThread
   }
 }
 
+// The same batches whether the next one is gathered ahead on a prefetch thread or at the
+// start of its step (Note [Gathering ahead]).
+TEST(BatchFeedTest, GatheringAtTheStepFeedsTheSameBatches) {
+  data::Dataset d = Synthetic(64);
+  auto fed = Trainer::Create(ThreadedConfig(1, "auto"), 20, 4).value();
+  auto ahead = Trainer::Create(ThreadedConfig(1, "auto"), 20, 4).value();
+  BatchFeed at_step(*fed, d, {}, Device::Cpu(), /*gather_ahead=*/false);
+  BatchFeed prefetching(*ahead, d, {}, Device::Cpu(), /*gather_ahead=*/true);
+  std::vector<std::vector<int64_t>> batches = {Range(0, 16), Range(40, 64), Range(16, 21)};
+  at_step.Start(batches[0]);
+  prefetching.Start(batches[0]);
+  for (size_t b = 0; b < batches.size(); ++b) {
+    std::span<const int64_t> next = b + 1 < batches.size() ? std::span<const int64_t>(batches[b + 1])
+                                                            : std::span<const int64_t>();
+    absl::StatusOr<double> a = at_step.Step(16, next);
+    absl::StatusOr<double> want = prefetching.Step(16, next);
+    ASSERT_TRUE(a.ok() && want.ok()) << a.status() << want.status();
+    EXPECT_EQ(*a, *want) << "batch " << b;
+  }
+  std::vector<Tensor> pa = fed->model().parameters(), pb = ahead->model().parameters();
+  for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(pa[i].equal(pb[i])) << "parameter " << i;
+}
+
+// A prefetch thread only where a CPU is spare for it, or on a GPU.
+TEST(BatchFeedTest, GatherAheadOnlyWithASpareCpuOrOnAGpu) {
+  EXPECT_TRUE(GatherAhead(Device::Cpu(), 1, 1, 2));    // one worker on two CPUs
+  EXPECT_FALSE(GatherAhead(Device::Cpu(), 2, 1, 2));   // two one-thread workers on two CPUs
+  EXPECT_FALSE(GatherAhead(Device::Cpu(), 1, 2, 2));   // one worker, a thread per CPU
+  EXPECT_FALSE(GatherAhead(Device::Cpu(), 3, 1, 2));   // more ranks than CPUs
+  EXPECT_TRUE(GatherAhead(Device::Cpu(), 2, 2, 8));
+  EXPECT_TRUE(GatherAhead(Device::Cuda(0), 4, 1, 2));  // the host gathers while the GPU works
+}
+
 TEST(BatchFeedTest, ABadIndexIsTheStepsError) {
   data::Dataset d = Synthetic(64);
   for (int threads : {1, 2}) {

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
+#include "common/machine.h"
 #include "tensor/data/dataset.h"
 #include "tensor/data/sampler.h"
 #include "worker/batch_feed.h"
@@ -128,7 +129,9 @@ absl::StatusOr<RunSummary> RunStandalone(const JobConfig& config, bool resume, s
     return absl::OkStatus();
   };
 
-  BatchFeed feed(t, data->train, {.mean = config.normalize_mean(), .std = config.normalize_std()}, device);
+  const int threads = config.threads() == 0 ? UsableCpus() : config.threads();
+  BatchFeed feed(t, data->train, {.mean = config.normalize_mean(), .std = config.normalize_std()}, device,
+                 GatherAhead(device, /*ranks_here=*/1, threads, UsableCpus()));
   // The next epoch's order: an epoch's last step starts gathering the next epoch's first batch,
   // so no epoch begins by waiting for its data.
   data::BatchSampler lookahead(data->train.size(), config.batch_size(), /*shuffle=*/true, config.drop_last(),
