@@ -107,12 +107,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                        if (nx) gx = mm(g, w);
                        if (nw) {
                          // dW = dY^T X, into the weight's .grad when it may (a bucket view).
-                         gw = autograd::GradientDestination(1);
-                         if (gw.defined()) {
-                           ops::Gemm(gw, g.t(), x);
-                         } else {
-                           gw = mm(g.t(), x);
-                         }
+                         Tensor into = autograd::GradientDestination(1);
+                         gw = into.defined() ? mm(g.t(), x, into) : mm(g.t(), x);
                        }
                        if (nb) gb = g.sum(0);
                        return std::vector<Tensor>{gx, gw, gb};

@@ -220,6 +220,13 @@ TEST(GlooCommunicatorTest, RanksSpinOnBucketsOnlyWhereTheyFitTheMachinesCpus) {
   std::vector<std::unique_ptr<Communicator>> comms = MakeGroup(2, told);
   ASSERT_TRUE(AllCreated(comms));
   EXPECT_EQ(comms[0]->details(), "gradient buckets wait without spinning");
+  // A caller that has counted the machine's ranks (RanksOnThisMachine) passes the count.
+  GlooOptions counted = Options();
+  counted.ranks_on_this_machine = cpus + 1;
+  comms = MakeGroup(2, counted);
+  ASSERT_TRUE(AllCreated(comms));
+  EXPECT_EQ(comms[0]->details(), StrCat(cpus + 1, " ranks on this machine's ", cpus, cpus == 1 ? " CPU" : " CPUs",
+                                        ": gradient buckets wait without spinning"));
   EXPECT_EQ(MakeGroup(1)[0]->details(), "") << "alone: no buckets to wait for";
 }
 

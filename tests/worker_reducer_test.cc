@@ -4,6 +4,7 @@
 // contributing zeros, the stop vote seen by every rank, and Attach's warm-up all-reduce (a
 // collective that leaves zero gradients).
 
+#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "tensor/autograd/graph.h"
 #include "tensor/functions.h"
@@ -134,14 +135,21 @@ TEST(ReducerTest, AttachIsACollectiveThatLeavesZeroGradients) {
       EXPECT_TRUE(params[i].grad().equal(zeros_like(params[i]))) << "parameter " << i;
     }
   });
-  OnRanks(2, [](int r, comm::Communicator& c) {
-    if (r == 1) return;  // never attaches
+  absl::Notification attach_returned;
+  OnRanks(2, [&](int r, comm::Communicator& c) {
+    if (r == 1) {  // never attaches, but stays connected until rank 0's Attach has returned
+      attach_returned.WaitForNotificationWithTimeout(absl::Seconds(30));
+      return;
+    }
     auto model = Model();
     Reducer reducer(c, {.timeout = absl::Milliseconds(500)});
     const absl::Time start = absl::Now();
     absl::Status s = reducer.Attach(model->parameters());
-    EXPECT_FALSE(s.ok());
-    EXPECT_LT(absl::Now() - start, absl::Seconds(5)) << s;
+    const absl::Duration took = absl::Now() - start;
+    attach_returned.Notify();
+    EXPECT_EQ(s.code(), absl::StatusCode::kDeadlineExceeded) << s;
+    EXPECT_GE(took, absl::Milliseconds(500)) << s;
+    EXPECT_LT(took, absl::Seconds(5)) << s;
   });
 }
 

@@ -4,12 +4,13 @@ namespace concord {
 
 // Note [Gathering ahead]
 // A prefetch thread overlaps the next batch's gather with the current step only if a CPU is
-// free to run it. Where the ranks fill every CPU (two one-thread workers on two CPUs), it
-// takes its CPU from a training thread instead, preempting it at some point of its forward
-// pass, and its 400 KB of output (784-1024-10, 128 rows) is gone from the cache by the time
-// the forward reads it. Gathered at the start of the step on the training thread, the batch is
-// read by the forward while still cached, and no thread hand-off is paid. Two workers on two
-// CPUs, interleaved pairs, prefetch thread -> gathering at the step:
+// free to run it. Where the ranks fill every CPU (two one-thread workers on two CPUs), it takes
+// its CPU from a training thread instead: its gather cost about 100 us of CPU a step there
+// (784-1024-10, 128 rows; the thread's CPU clock), it preempts the training thread at some
+// point of its step, and each step pays the thread hand-offs. Gathered at the start of the
+// step on the training thread, the gather costs the same CPU but no hand-off, and the batch
+// is fresh in the cache when the forward reads it (that part is reasoned, not measured). Two
+// workers on two CPUs, interleaved pairs, prefetch thread -> gathering at the step:
 //   784-1024-10, batch 256: three rounds of 10, 10 and 8 pairs, medians 42.3k -> 43.9k,
 //     43.7k -> 44.2k and 39.5k -> 40.7k samples/s, ahead in 20 of 28;
 //   784-100-10, batch 100: 8 pairs, median 182.6k -> 198.8k, ahead in 7 of 8.

@@ -1,5 +1,7 @@
 #include "worker/coordinator_client.h"
 
+#include <limits>
+
 #include <algorithm>
 #include <chrono>
 #include <utility>
@@ -257,7 +259,8 @@ void CoordinatorClient::ReadShards(int64_t from_step, size_t buffered) {
     stream_context_ = std::make_unique<grpc::ClientContext>();
     refill_at = refill_at_;
   }
-  request.set_steps_per_message(static_cast<int32_t>(buffered - refill_at));  // Note [Shard batches]
+  request.set_steps_per_message(  // Note [Shard batches]
+      static_cast<int32_t>(std::min<size_t>(buffered - refill_at, std::numeric_limits<int32_t>::max())));
   std::unique_ptr<grpc::ClientReader<ShardBatch>> reader = stub_->StreamShards(stream_context_.get(), request);
   ShardBatch batch;
   while (reader->Read(&batch)) {

@@ -19,6 +19,7 @@
 #include "tensor/cuda/context.h"
 #include "worker/batch_feed.h"
 #include "worker/comm/gloo_communicator.h"
+#include "worker/comm/machine_ranks.h"
 #include "worker/comm/nccl_communicator.h"
 #include "worker/comm/prefix_store.h"
 #include "worker/coordinator_client.h"
@@ -169,38 +170,15 @@ std::string Hostname() {
   return name;
 }
 
-// Where every rank trains: "MACHINE/DEVICE" per rank (MachineId, and the GPU's PCI bus id or
-// "cpu"), exchanged through the store.
-absl::StatusOr<std::vector<std::string>> PeerDevices(comm::KeyValueStore& store, int rank, int world, Device device,
-                                                     absl::Duration timeout) {
-  absl::StatusOr<std::string> id = device.is_cuda() ? cuda::PciBusId(device.index) : std::string("cpu");
-  if (!id.ok()) return id.status();
-  if (absl::Status s = store.Set(absl::StrCat("device/", rank), absl::StrCat(MachineId(), "/", *id)); !s.ok()) return s;
-  std::vector<std::string> peers;
-  for (int r = 0; r < world; ++r) {
-    absl::StatusOr<std::string> theirs = store.Get(absl::StrCat("device/", r), timeout);
-    if (!theirs.ok()) return theirs.status();
-    peers.push_back(*std::move(theirs));
-  }
-  return peers;
-}
-
-// How many of the ranks (PeerDevices) train on this machine, this one included.
-int RanksOnThisMachine(const std::vector<std::string>& peers) {
-  const std::string here = MachineId() + "/";
-  return static_cast<int>(std::count_if(peers.begin(), peers.end(),
-                                        [&](const std::string& p) { return absl::StartsWith(p, here); }));
-}
-
 // The communicator for this rank's device and the job's comm_backend. "auto" picks NCCL when
-// every rank trains on a GPU of its own (peers: PeerDevices), and Gloo otherwise: NCCL refuses
-// two ranks on one GPU, and takes no CPU tensors. Logs the choice, with the backend's details
-// (Gloo's Note [Spinning only where it fits]).
+// every rank trains on a GPU of its own (ranks publish their MachineId and GPU in the store and
+// compare), and Gloo otherwise: NCCL refuses two ranks on one GPU, and takes no CPU tensors.
+// ranks_here: RanksOnThisMachine, for Gloo's Note [Spinning only where it fits]. Logs the
+// choice, with the backend's details.
 absl::StatusOr<std::unique_ptr<comm::Communicator>> CreateCommunicator(const JobConfig& config,
                                                                        const DistributedOptions& options,
                                                                        comm::KeyValueStore& store, int rank,
-                                                                       int world, Device device,
-                                                                       const std::vector<std::string>& peers,
+                                                                       int world, Device device, int ranks_here,
                                                                        std::ostream& out) {
   std::string backend = config.comm_backend();
   if (backend == "nccl" && !device.is_cuda()) {
@@ -208,10 +186,16 @@ absl::StatusOr<std::unique_ptr<comm::Communicator>> CreateCommunicator(const Job
                                                    device.ToString(), " (use gloo or auto)"));
   }
   if (backend == "auto") {
+    absl::StatusOr<std::string> id = device.is_cuda() ? cuda::PciBusId(device.index) : std::string("cpu");
+    if (!id.ok()) return id.status();
+    const std::string mine = absl::StrCat(MachineId(), "/", *id);
+    if (absl::Status s = store.Set(absl::StrCat("device/", rank), mine); !s.ok()) return s;
     std::set<std::string> seen;
     bool own_gpus = true;
-    for (const std::string& theirs : peers) {
-      own_gpus = own_gpus && !absl::EndsWith(theirs, "/cpu") && seen.insert(theirs).second;
+    for (int r = 0; r < world; ++r) {
+      absl::StatusOr<std::string> theirs = store.Get(absl::StrCat("device/", r), options.collective_timeout);
+      if (!theirs.ok()) return theirs.status();
+      own_gpus = own_gpus && !absl::EndsWith(*theirs, "/cpu") && seen.insert(*theirs).second;
     }
     backend = own_gpus ? "nccl" : "gloo";
   }
@@ -224,6 +208,7 @@ absl::StatusOr<std::unique_ptr<comm::Communicator>> CreateCommunicator(const Job
     comm::GlooOptions gloo_options;
     gloo_options.hostname = options.comm_host;
     gloo_options.timeout = options.collective_timeout;
+    gloo_options.ranks_on_this_machine = ranks_here;
     comm = comm::CreateGlooCommunicator(gloo_store, rank, world, gloo_options);
   }
   if (!comm.ok()) return comm.status();
@@ -259,11 +244,10 @@ absl::StatusOr<RunSummary> RunDistributed(const DistributedOptions& options, std
   if (reg->resume() && config.run_dir().empty()) {
     return absl::InvalidArgumentError("the job resumes but has no run_dir to find checkpoints in");
   }
-  absl::StatusOr<std::vector<std::string>> peers =
-      PeerDevices(c.store(), rank, world, *device, options.collective_timeout);
-  if (!peers.ok()) return peers.status();
+  absl::StatusOr<int> ranks_here = comm::RanksOnThisMachine(c.store(), rank, world, options.collective_timeout);
+  if (!ranks_here.ok()) return ranks_here.status();
   absl::StatusOr<std::unique_ptr<comm::Communicator>> comm =
-      CreateCommunicator(config, options, c.store(), rank, world, *device, *peers, out);
+      CreateCommunicator(config, options, c.store(), rank, world, *device, *ranks_here, out);
   if (!comm.ok()) return comm.status();
   int64_t from_step = 0;
   if (reg->resume()) {
@@ -323,8 +307,7 @@ absl::StatusOr<RunSummary> RunDistributed(const DistributedOptions& options, std
   bool first = true;
   bool first_step_logged = false;
   // The shard after the current one is gathered meanwhile (see BatchFeed).
-  const int threads = config.threads() == 0 ? UsableCpus() : config.threads();
-  BatchFeed feed(t, data->train, norm, *device, GatherAhead(*device, RanksOnThisMachine(*peers), threads, UsableCpus()));
+  BatchFeed feed(t, data->train, norm, *device, GatherAhead(*device, *ranks_here, t.threads(), UsableCpus()));
   absl::StatusOr<ShardAssignment> next = c.NextShard(options.collective_timeout);
   if (!next.ok()) return next.status();
   feed.Start(Indices(*next));

@@ -129,9 +129,8 @@ absl::StatusOr<RunSummary> RunStandalone(const JobConfig& config, bool resume, s
     return absl::OkStatus();
   };
 
-  const int threads = config.threads() == 0 ? UsableCpus() : config.threads();
   BatchFeed feed(t, data->train, {.mean = config.normalize_mean(), .std = config.normalize_std()}, device,
-                 GatherAhead(device, /*ranks_here=*/1, threads, UsableCpus()));
+                 GatherAhead(device, /*ranks_here=*/1, t.threads(), UsableCpus()));
   // The next epoch's order: an epoch's last step starts gathering the next epoch's first batch,
   // so no epoch begins by waiting for its data.
   data::BatchSampler lookahead(data->train.size(), config.batch_size(), /*shuffle=*/true, config.drop_last(),

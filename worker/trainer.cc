@@ -111,14 +111,14 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const JobConfig& config
     if (absl::Status s = WarmUp(*model, shard, input_features, device); !s.ok()) return s;
   }
   return std::unique_ptr<Trainer>(
-      new Trainer(config, std::move(model), *std::move(sgd), *schedule, device, split, std::move(lane_split)));
+      new Trainer(config, std::move(model), *std::move(sgd), *schedule, device, threads, split, std::move(lane_split)));
 }
 
 Trainer::Trainer(JobConfig config, std::shared_ptr<nn::Sequential> model, std::unique_ptr<optim::Sgd> sgd,
-                 optim::Schedule schedule, Device device, std::string thread_split,
+                 optim::Schedule schedule, Device device, int threads, std::string thread_split,
                  std::unique_ptr<LaneSplit> lane_split)
     : config_(std::move(config)), model_(std::move(model)), sgd_(std::move(sgd)), schedule_(schedule),
-      device_(device), thread_split_(std::move(thread_split)), lane_split_(std::move(lane_split)) {
+      device_(device), threads_(threads), thread_split_(std::move(thread_split)), lane_split_(std::move(lane_split)) {
   norm_ = {.mean = config_.normalize_mean(), .std = config_.normalize_std()};
   if (device_.is_cuda()) {
     // Gather into pinned memory, so the copy to the GPU overlaps the host (Dataset::Gather keeps

@@ -100,6 +100,8 @@ class Trainer {
   bool splits_steps() const { return lane_split_ != nullptr; }
   // How the threads share a step: "features", "batch", "gemm", or "none" (one thread, or a GPU).
   const std::string& thread_split() const { return thread_split_; }
+  // The CPU threads it computes with: config.threads(), 0 resolved to the CPUs it may use.
+  int threads() const { return threads_; }
 
   // Seconds the last step spent waiting for the gradient sync after backward.
   double last_sync_seconds() const { return last_sync_seconds_; }
@@ -111,7 +113,7 @@ class Trainer {
 
  private:
   Trainer(JobConfig config, std::shared_ptr<nn::Sequential> model, std::unique_ptr<optim::Sgd> sgd,
-          optim::Schedule schedule, Device device, std::string thread_split,
+          optim::Schedule schedule, Device device, int threads, std::string thread_split,
           std::unique_ptr<LaneSplit> lane_split);
 
   // A step's loss (sum / global batch): a tensor still on the device, or a host value.
@@ -133,6 +135,7 @@ class Trainer {
   GradientSync* sync_ = nullptr;
   double last_sync_seconds_ = 0;
   Device device_;
+  int threads_;
   std::string thread_split_;
   std::unique_ptr<LaneSplit> lane_split_;  // null unless the CPU threads split each batch
   Tensor x_, y_;  // host batch buffers, reused every step (pinned when training on a GPU)

@@ -76,8 +76,9 @@
 //   W=2               195-215k     126-128k          36-40k        34-35k
 //   W=3                    17k      92-94k             6.8k      21.2-21.5k
 //   W=4                   5.4k      75-78k             3.3k      19.9-22.2k
-// So unless GlooOptions says otherwise, every rank publishes its MachineId in the store, and
-// a rank spins only where the ranks on its machine are no more than its CPUs (UsableCpus).
+// So unless GlooOptions says otherwise, a rank spins only where the ranks on its machine
+// (counted by the caller, or here through the store: RanksOnThisMachine) are no more than its
+// CPUs (UsableCpus).
 // Threads per rank do not count: a rank's compute threads are idle while it waits for its
 // last bucket (W=2 of 2 threads each: 784-1024-10 32-33k spinning, 28-31k blocking;
 // 784-100-10 86-97k and 79-106k).
@@ -127,6 +128,7 @@
 #include "gloo/rendezvous/context.h"
 #include "gloo/transport/tcp/device.h"
 #include "common/machine.h"
+#include "worker/comm/machine_ranks.h"
 #include "common/status_macros.h"
 #include "tensor/cuda/context.h"
 #include "tensor/cuda/cuda_check.h"
@@ -558,24 +560,6 @@ class GlooCommunicator final : public Communicator {
   OpQueue queue_;  // last: stopped (joined, or detached after Abort) first
 };
 
-// How many of the world's ranks run on this machine: each publishes its MachineId under
-// "machine/RANK" and reads the others' (Note [Spinning only where it fits]).
-absl::StatusOr<int> RanksOnThisMachine(KeyValueStore& store, int rank, int world_size, absl::Duration timeout,
-                                       const std::string& owner) {
-  const std::string mine = MachineId();
-  auto failed = [&](const absl::Status& s) {
-    return absl::Status(s.code(), absl::StrCat(owner, ": comparing machines: ", s.message()));
-  };
-  if (absl::Status s = store.Set(absl::StrCat("machine/", rank), mine); !s.ok()) return failed(s);
-  int here = 0;
-  for (int r = 0; r < world_size; ++r) {
-    absl::StatusOr<std::string> theirs = store.Get(absl::StrCat("machine/", r), timeout);
-    if (!theirs.ok()) return failed(theirs.status());
-    if (*theirs == mine) ++here;
-  }
-  return here;
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Communicator>> CreateGlooCommunicator(
@@ -630,7 +614,12 @@ absl::StatusOr<std::unique_ptr<Communicator>> CreateGlooCommunicator(
   if (world_size > 1) {  // Note [Bucket mesh]
     bool spin = options.busy_poll_buckets.value_or(true);
     if (!options.busy_poll_buckets.has_value()) {  // Note [Spinning only where it fits]
-      ASSIGN_OR_RETURN(const int ranks_here, RanksOnThisMachine(store, rank, world_size, options.timeout, owner));
+      int ranks_here = options.ranks_on_this_machine.value_or(0);
+      if (!options.ranks_on_this_machine.has_value()) {
+        absl::StatusOr<int> counted = RanksOnThisMachine(store, rank, world_size, options.timeout);
+        if (!counted.ok()) return absl::Status(counted.status().code(), absl::StrCat(owner, ": ", counted.status().message()));
+        ranks_here = *counted;
+      }
       const int cpus = UsableCpus();
       spin = ranks_here <= cpus;
       state->details = absl::StrCat(ranks_here, ranks_here == 1 ? " rank" : " ranks", " on this machine's ", cpus,

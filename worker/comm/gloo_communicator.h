@@ -68,6 +68,10 @@ struct GlooOptions {
   // each spins only where the ranks on its machine are no more than its CPUs: spinning ranks
   // that outnumber the CPUs starve the rank they wait for (Note [Spinning only where it fits]).
   std::optional<bool> busy_poll_buckets;
+  // How many ranks share this machine, where the caller has counted them already
+  // (RanksOnThisMachine, worker/comm/machine_ranks.h); unset, the communicator counts them
+  // itself when busy_poll_buckets is unset.
+  std::optional<int> ranks_on_this_machine;
   // A registered all-reduce larger than this runs in near-equal pieces of at most this many
   // bytes, one after another (Note [Pieces] in the .cc): cheaper per byte over TCP loopback.
   int64_t piece_bytes = int64_t{1} << 20;
