@@ -5,7 +5,8 @@
 # overhead of the distributed machinery (W = 1 through the coordinator vs the standalone
 # trainer). Reports medians over repeats and the ratios, and the floor for W=2: the step's
 # GEMMs and its Gloo all-reduce alone (step_floor.cc), the fastest any trainer built on
-# OpenBLAS and Gloo could run here; the ratio to torch it allows, and our share of it.
+# OpenBLAS and Gloo could run here; the ratio to torch it allows, and our share of it. Each
+# repeat's own ratio (ours and torch run back to back) is reported too, median and range.
 #
 #   tools/bench/ddp_vs_torch.sh [--repeats=3] [--epochs=2]
 set -euo pipefail
@@ -64,6 +65,13 @@ for cfg in "100 100" "1024 256"; do
   mf2=$(printf '%s\n' "${f2[@]}" | median)
   echo "784-$1-10, global batch $2, $epochs epochs, $repeats repeats (samples/s, median):"
   printf "  ours W=2 %10.0f   torch DDP W=2 %10.0f   ratio %.2f\n" "$mo2" "$mt2" "$(awk -v a=$mo2 -v b=$mt2 'BEGIN{print a/b}')"
+  # Each repeat runs ours and torch back to back, so a repeat's own ratio cancels the machine's
+  # slower drift (10-15% within minutes on a shared host): their median and range.
+  pr=(); for ((r = 0; r < repeats; r++)); do pr+=($(awk -v a=${o2[r]} -v b=${t2[r]} 'BEGIN{print a/b}')); done
+  printf "  ratio per repeat (ours, then torch, back to back): median %.2f, range %s-%s\n" \
+    "$(printf '%s\n' "${pr[@]}" | median)" \
+    "$(printf '%s\n' "${pr[@]}" | sort -g | head -1 | xargs printf '%.2f')" \
+    "$(printf '%s\n' "${pr[@]}" | sort -g | tail -1 | xargs printf '%.2f')"
   printf "  floor W=2 (GEMMs + Gloo all-reduce only) %10.0f   its ratio to torch %.2f   ours at %.0f%% of it\n" \
     "$mf2" "$(awk -v a=$mf2 -v b=$mt2 'BEGIN{print a/b}')" "$(awk -v a=$mo2 -v b=$mf2 'BEGIN{print 100*a/b}')"
   printf "  ours W=1 via coordinator %10.0f   standalone %10.0f   ratio %.3f\n" "$mo1" "$ms1" "$(awk -v a=$mo1 -v b=$ms1 'BEGIN{print a/b}')"
