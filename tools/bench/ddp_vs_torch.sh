@@ -38,7 +38,9 @@ ours() {  # ours WORLD HIDDEN BATCH: samples/s
   local pids=()
   for ((r = 0; r < world; r++)); do "$bin/worker/worker" --coordinator=127.0.0.1:$port > "$tmp/w$r.log" 2>&1 & pids+=($!); done
   wait $coord; for p in "${pids[@]}"; do wait $p; done
-  # Rank 0's own figure: training steps only, as torch_ddp.py reports.
+  # The first worker's own figure times W (whichever rank it got: here the global batches split
+  # evenly, so every rank trains as many samples in the same steps): training steps only, as
+  # torch_ddp.py reports.
   json_number train_samples_per_sec < "$tmp/w0.log" | awk -v w=$world '{print $1 * w}'
 }
 standalone() {
