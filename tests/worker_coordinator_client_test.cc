@@ -2,10 +2,11 @@
 // The shard feed: every shard arrives once and in order from the requested step, whatever the
 // buffer size (the reader refills at half, Note [Shard refill], a refill's worth of steps per
 // message, Note [Shard batches]) and however many steps the coordinator puts in a message, and
-// the end of the stream is Unavailable. Asynchronous step reports: ReportAsync returns before the coordinator
-// answers, reports arrive in order, FlushReports waits for them, returns a failed report's
-// error once (with how many failed), gives DeadlineExceeded when the coordinator does not
-// answer in time, and destroying the client does not wait for reports the coordinator holds.
+// the end of the stream is Unavailable. Asynchronous step reports: ReportAsync returns before
+// the coordinator answers, reports arrive in order, FlushReports waits for them, returns a
+// failed report's error once (with how many failed), gives DeadlineExceeded when the
+// coordinator does not answer in time, and destroying the client does not wait for reports
+// the coordinator holds.
 #include <algorithm>
 #include <atomic>
 #include <memory>

@@ -1,9 +1,8 @@
 #include "worker/coordinator_client.h"
 
-#include <limits>
-
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <utility>
 
 #include "absl/status/status.h"

@@ -315,7 +315,7 @@ absl::StatusOr<RunSummary> RunDistributed(const DistributedOptions& options, std
   summary.world_size = world;
   StepReport report;
   double train_seconds = 0;
-  const absl::Duration report_interval = ReportInterval(config);
+  const auto report_every = absl::ToChronoNanoseconds(ReportInterval(config));
   auto last_report = Clock::now();
   int64_t trained = 0, epoch_samples = 0;
   double epoch_loss = 0;
@@ -335,7 +335,8 @@ absl::StatusOr<RunSummary> RunDistributed(const DistributedOptions& options, std
     // Every rank sees the same vote: all stop after this step (Note [Stopping together]).
     const bool last = shard->last() || reducer.stop_agreed();
     if (reducer.stop_agreed() && !shard->last()) out << "rank " << rank << ": stopping after step " << shard->step() + 1 << "\n";
-    const double step_seconds = Seconds(Clock::now() - step_start);
+    const auto step_end = Clock::now();
+    const double step_seconds = Seconds(step_end - step_start);
     train_seconds += step_seconds;
     trained += shard->indices_size();
     epoch_loss += *loss_sum;
@@ -385,10 +386,10 @@ absl::StatusOr<RunSummary> RunDistributed(const DistributedOptions& options, std
       if (absl::Status s = t.SaveCheckpoint(path, state); !s.ok()) return s;
     }
     if (last) report.set_done(true);
-    if (epoch_end || last || Clock::now() - last_report >= absl::ToChronoNanoseconds(report_interval)) {
+    if (epoch_end || last || step_end - last_report >= report_every) {
       c.ReportAsync(std::move(report));  // sent on the client's thread: the loop goes on (Note [Report cadence])
       report.Clear();
-      last_report = Clock::now();
+      last_report = step_end;
     }
     if (last) break;
   }
